@@ -1,0 +1,22 @@
+/*
+ * feedjson.h - struct feed_doc <-> JSON.  The same document is the output
+ * of `tidings parse` and the reply of a parser worker to the daemon.
+ *
+ * Shape: {"error": false|"msg", "feed": {"title","link","description",
+ * "language","format","ttl"}, "items": [{"guid","title","link",
+ * "published","updated","author","summary","content","categories":[..],
+ * "enclosures":[{"url","type","length"}]}]}; absent strings and times
+ * are null, times RFC 3339 UTC strings.
+ */
+#ifndef TIDINGS_FEEDJSON_H
+#define TIDINGS_FEEDJSON_H
+
+#include <jansson.h>
+
+#include "feed.h"
+
+json_t	*feedjson_encode(const struct feed_doc *);	/* new reference */
+/* Fills an initialised doc; returns 0, or -1 if the JSON has the wrong shape. */
+int	 feedjson_decode(const json_t *, struct feed_doc *);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * parse.h - feed parser: bytes in, struct feed_doc out.
+ *
+ * Pure: no I/O, no network, no global state beyond libxml2's one-time
+ * setup in parse_init().  Streams the document through libxml2's push SAX
+ * parser; refuses entity declarations and every external load; enforces
+ * its own limits (depth, items, field lengths) because libxml2 2.9.14's
+ * depend on the API used (../shared/hostile/NOTES.md, section 3).
+ */
+#ifndef TIDINGS_PARSE_H
+#define TIDINGS_PARSE_H
+
+#include <stddef.h>
+
+#include "feed.h"
+
+#define PARSE_MAX_DEPTH		64
+#define PARSE_MAX_ITEMS		1000
+#define PARSE_MAX_TITLE		1024		/* bytes, cut on a UTF-8 boundary */
+#define PARSE_MAX_URL		8192		/* longer URLs are dropped */
+#define PARSE_MAX_TEXT		(1024 * 1024)	/* summary, content */
+#define PARSE_MAX_LIST		64		/* categories, enclosures per item */
+#define PARSE_MAX_ATTRS		256		/* attributes on one start tag */
+
+/* Once per process, before any parse: installs the deny-all entity loader. */
+void	parse_init(void);
+
+/*
+ * Parses body[0..len).  doc_url is the document's URL (base for relative
+ * links), content_type the HTTP Content-Type header (its charset counts);
+ * both may be NULL.  out must be initialised with feed_doc_init().
+ *
+ * Returns 0 when a feed was recognised (out->error may still say the
+ * document was not well-formed; complete items are kept), -1 when nothing
+ * usable came out (not XML, not a feed, refused by policy): out->error
+ * then says why in words a user understands.
+ */
+int	parse_feed(const char *body, size_t len, const char *doc_url,
+	    const char *content_type, struct feed_doc *out);
+
+#endif

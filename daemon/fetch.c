@@ -1,0 +1,427 @@
+/*
+ * fetch.c - libcurl multi socket API on libev (see fetch.h).
+ *
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and
+ * when to call it back (CURLMOPT_TIMERFUNCTION); we map both onto ev_io
+ * and one ev_timer.  Safety settings follow ../shared/hostile/NOTES.md
+ * section 4: libcurl 7.88's defaults allow unlimited redirects, FTP on
+ * redirect and unbounded decoded bodies, so each is set explicitly and the
+ * body size is enforced here, on the decoded bytes, as they stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "util.h"
+
+#define FETCH_PROTOCOLS		"http,https"
+#define FETCH_ACCEPT_ENCODING	"gzip, deflate"
+#define FETCH_ACCEPT		"Accept: application/rss+xml, " \
+				"application/atom+xml, application/rdf+xml, " \
+				"application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+#define FETCH_HDR_MAX		1024	/* longest validator we echo back */
+#define FETCH_BODY_INITIAL	(64 * 1024)
+
+struct fetch {
+	struct ev_loop	*loop;
+	CURLM		*multi;
+	ev_timer	 timer;
+	struct fetch_opts opts;
+	char		*user_agent;
+	fetch_done_fn	 done;
+	void		*done_arg;
+	size_t		 active;
+	struct xfer	*xfers;		/* every transfer in flight */
+};
+
+struct xfer {
+	struct fetch	*f;
+	CURL		*easy;
+	struct curl_slist *headers;
+	struct xfer	*next, *prev;
+	int		 too_big;
+	char		 errbuf[CURL_ERROR_SIZE];
+	struct fetch_result res;
+	size_t		 body_cap;
+};
+
+struct sockinfo {
+	ev_io		 io;
+	struct fetch	*f;
+};
+
+static void fetch_check_done(struct fetch *);
+
+/* Keeps printable text only: error strings can quote the server. */
+static void
+sanitize_into(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	str_copy(dst, src, n);
+	for (i = 0; dst[i] != '\0'; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
+}
+
+static size_t
+fetch_write(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	struct fetch_result *r = &x->res;
+	size_t n = size * nmemb;
+
+	if ((int64_t)(r->body_len + n) > x->f->opts.max_size) {
+		x->too_big = 1;
+		return 0;	/* CURLE_WRITE_ERROR: a bomb is cut, not inflated */
+	}
+	if (r->body_len + n + 1 > x->body_cap) {
+		size_t cap = x->body_cap ? x->body_cap : FETCH_BODY_INITIAL;
+		char *nb;
+
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		if ((nb = realloc(r->body, cap)) == NULL)
+			return 0;
+		r->body = nb;
+		x->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, ptr, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return n;
+}
+
+/* The last response's header name, copied, or NULL. */
+static char *
+fetch_header(CURL *easy, const char *name)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK || h->value == NULL)
+		return NULL;
+	return strdup(h->value);
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(x->f->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->res.body);
+	free(x->res.content_type);
+	free(x->res.etag);
+	free(x->res.last_modified);
+	free(x->res.effective_url);
+	free(x);
+}
+
+static void
+xfer_unlink(struct xfer *x)
+{
+	struct fetch *f = x->f;
+
+	if (x->prev != NULL)
+		x->prev->next = x->next;
+	else
+		f->xfers = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
+	f->active--;
+}
+
+/* Fills x->res from a finished transfer. */
+static void
+xfer_finish(struct xfer *x, CURLcode code)
+{
+	struct fetch_result *r = &x->res;
+	char *url = NULL;
+	char msg[CURL_ERROR_SIZE + 64];
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &r->seconds);
+	if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) ==
+	    CURLE_OK && url != NULL)
+		r->effective_url = strdup(url);
+	if (code == CURLE_OK) {
+		r->ok = 1;
+		r->content_type = fetch_header(x->easy, "Content-Type");
+		r->etag = fetch_header(x->easy, "ETag");
+		r->last_modified = fetch_header(x->easy, "Last-Modified");
+		return;
+	}
+	if (x->too_big)
+		snprintf(msg, sizeof(msg), "feed is larger than %lld bytes "
+		    "(max_feed_size)", (long long)x->f->opts.max_size);
+	else if (code == CURLE_TOO_MANY_REDIRECTS)
+		snprintf(msg, sizeof(msg), "more than %d redirects",
+		    FETCH_MAX_REDIRS);
+	else if (code == CURLE_UNSUPPORTED_PROTOCOL)
+		snprintf(msg, sizeof(msg), "redirected to a scheme other "
+		    "than http or https");
+	else
+		snprintf(msg, sizeof(msg), "%s", x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(code));
+	sanitize_into(r->error, sizeof(r->error), msg);
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+static void
+fetch_check_done(struct fetch *f)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+		struct xfer *x = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		xfer_finish(x, m->data.result);
+		xfer_unlink(x);
+		f->done(f->done_arg, &x->res);
+		xfer_free(x);
+	}
+}
+
+static void
+fetch_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fetch *f = w->data;
+	int running;
+
+	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	fetch_check_done(f);
+}
+
+static void
+fetch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sockinfo *si = (struct sockinfo *)w;
+	int action = 0, running;
+
+	if (revents & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (revents & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(si->f->multi, w->fd, action, &running);
+	fetch_check_done(si->f);
+}
+
+static int
+fetch_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+	struct fetch *f = userp;
+	struct sockinfo *si = socketp;
+	int events = 0;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (si != NULL) {
+			ev_io_stop(f->loop, &si->io);
+			free(si);
+		}
+		curl_multi_assign(f->multi, s, NULL);
+		return 0;
+	}
+	if (si == NULL) {
+		if ((si = calloc(1, sizeof(*si))) == NULL)
+			return -1;	/* curl fails this transfer */
+		si->f = f;
+		ev_init(&si->io, fetch_io_cb);
+		curl_multi_assign(f->multi, s, si);
+	}
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	ev_io_stop(f->loop, &si->io);
+	ev_io_set(&si->io, s, events);
+	ev_io_start(f->loop, &si->io);
+	return 0;
+}
+
+/* Arms a timer only: calling libcurl from here is not allowed. */
+static int
+fetch_timer_set_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct fetch *f = userp;
+
+	ev_timer_stop(f->loop, &f->timer);
+	if (timeout_ms >= 0) {
+		ev_timer_set(&f->timer, (double)timeout_ms / 1000.0, 0.);
+		ev_timer_start(f->loop, &f->timer);
+	}
+	return 0;
+}
+
+void
+fetch_set_opts(struct fetch *f, const struct fetch_opts *o)
+{
+	char *ua = strdup(o->user_agent);
+
+	if (ua != NULL) {
+		free(f->user_agent);
+		f->user_agent = ua;
+	}
+	f->opts = *o;
+	f->opts.user_agent = f->user_agent;
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    o->max_connections);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    o->max_per_host);
+}
+
+struct fetch *
+fetch_new(struct ev_loop *loop, const struct fetch_opts *o, fetch_done_fn done,
+    void *arg)
+{
+	struct fetch *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->multi = curl_multi_init()) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->loop = loop;
+	f->done = done;
+	f->done_arg = arg;
+	ev_timer_init(&f->timer, fetch_timer_cb, 0., 0.);
+	f->timer.data = f;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_set_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	fetch_set_opts(f, o);
+	return f;
+}
+
+/* A validator goes out verbatim, so it must be one clean header line. */
+static int
+header_safe(const char *v)
+{
+	size_t i;
+
+	if (strlen(v) > FETCH_HDR_MAX)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20 && v[i] != '\t')
+			return 0;
+	return 1;
+}
+
+static int
+xfer_add_header(struct xfer *x, const char *name, const char *value)
+{
+	char line[FETCH_HDR_MAX + 64];
+	struct curl_slist *l;
+
+	if (value == NULL || !header_safe(value))
+		return 0;
+	snprintf(line, sizeof(line), "%s: %s", name, value);
+	if ((l = curl_slist_append(x->headers, line)) == NULL)
+		return -1;
+	x->headers = l;
+	return 0;
+}
+
+static int
+xfer_setup(struct xfer *x, const struct fetch_request *req)
+{
+	const struct fetch_opts *o = &x->f->opts;
+	CURL *e = x->easy;
+	struct curl_slist *l;
+
+	if ((l = curl_slist_append(NULL, FETCH_ACCEPT)) == NULL)
+		return -1;
+	x->headers = l;
+	if (xfer_add_header(x, "If-None-Match", req->etag) != 0 ||
+	    xfer_add_header(x, "If-Modified-Since", req->last_modified) != 0)
+		return -1;
+	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK)
+		return -1;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_LOW_SPEED_LIMIT);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)FETCH_LOW_SPEED_TIME);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, FETCH_ACCEPT_ENCODING);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");	/* ignore *_proxy variables */
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	return 0;
+}
+
+int
+fetch_start(struct fetch *f, const struct fetch_request *req)
+{
+	struct xfer *x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->f = f;
+	x->res.feed_id = req->feed_id;
+	if ((x->easy = curl_easy_init()) == NULL || xfer_setup(x, req) != 0)
+		goto fail;
+	if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
+		goto fail;
+	x->next = f->xfers;
+	if (f->xfers != NULL)
+		f->xfers->prev = x;
+	f->xfers = x;
+	f->active++;
+	return 0;
+fail:
+	if (x->easy != NULL) {
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+	}
+	xfer_free(x);
+	return -1;
+}
+
+size_t
+fetch_active(const struct fetch *f)
+{
+	return f->active;
+}
+
+void
+fetch_free(struct fetch *f)
+{
+	struct xfer *x, *next;
+
+	if (f == NULL)
+		return;
+	for (x = f->xfers; x != NULL; x = next) {
+		next = x->next;
+		xfer_free(x);	/* removing the handle releases its sockets */
+	}
+	ev_timer_stop(f->loop, &f->timer);
+	curl_multi_cleanup(f->multi);
+	free(f->user_agent);
+	free(f);
+}

@@ -1,0 +1,293 @@
+/*
+ * main.c - tidingsd: start-up order, signals, reload and shutdown.
+ *
+ * Order matters: the parser workers are started before the database is
+ * opened (no SQLite connection may cross a fork), the socket last, once
+ * everything it serves exists.  SIGHUP parses the config into a new
+ * struct and swaps it in only when valid; SIGINT and SIGTERM cancel the
+ * transfers in flight and close the database cleanly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "api.h"
+#include "conf.h"
+#include "log.h"
+#include "sched.h"
+#include "store.h"
+#include "util.h"
+#include "worker.h"
+
+#define EXIT_USAGE	2
+#define EXIT_CONFIG	78	/* sysexits' EX_CONFIG, as systemd expects */
+#define DIR_MODE	0700
+#define ERR_LEN		512
+
+struct daemon_state {
+	const char	*conf_path;
+	struct conf	 conf;
+	struct ev_loop	*loop;
+	struct store	*store;
+	struct sched	*sched;
+	struct worker_pool *pool;
+	struct api	*api;
+	struct api_ctx	 ctx;
+	char		*database;	/* owned copy: conf may be swapped */
+	ev_signal	 sighup, sigint, sigterm;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: tidingsd [-v] [-t] [-c FILE]\n"
+	    "\n"
+	    "News feed aggregator daemon: polls the feeds, stores their items\n"
+	    "and serves the tidings(1) client on a Unix socket.\n"
+	    "\n"
+	    "  -c FILE   configuration file (default " CONF_DEFAULT_PATH ")\n"
+	    "  -t        check the configuration and exit\n"
+	    "  -v        more log output (debug)\n"
+	    "  -V        print the version and exit\n"
+	    "  -h        this help\n"
+	    "\n"
+	    "Exit status: 0 clean shutdown, 1 runtime error, 2 usage error,\n"
+	    "78 configuration error.  See tidingsd(8) and tidings.conf(5).\n");
+}
+
+/* mkdir -p for the parent directories of path, refusing foreign ones. */
+static int
+make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+	char buf[4096];
+	char *p;
+	struct stat st;
+
+	if (str_copy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((p = strrchr(buf, '/')) == NULL || p == buf)
+		return 0;
+	*p = '\0';
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(buf, DIR_MODE) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", buf,
+			    strerror(errno));
+			return -1;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	/* The innermost directory holds our socket or database: it must be ours. */
+	if (lstat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", buf);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen, "%s belongs to another user (uid %u)",
+		    buf, (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sync_config(struct daemon_state *d, const struct conf *c)
+{
+	struct store_conf_feed *cf;
+	size_t i;
+
+	if ((cf = calloc(c->nfeeds + 1, sizeof(*cf))) == NULL) {
+		log_err("cannot sync the config feeds: out of memory");
+		return;
+	}
+	for (i = 0; i < c->nfeeds; i++) {
+		cf[i].name = c->feeds[i].name;
+		cf[i].url = c->feeds[i].url;
+		cf[i].tags = c->feeds[i].tags;
+		cf[i].interval = c->feeds[i].interval;
+	}
+	if (store_sync_config(d->store, cf, c->nfeeds) != STORE_OK)
+		log_err("cannot sync the config feeds: %s",
+		    store_errmsg(d->store));
+	free(cf);
+}
+
+static void
+on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon_state *d = w->data;
+	struct conf nc;
+	char err[ERR_LEN];
+
+	if (conf_load(d->conf_path, &nc, err, sizeof(err)) != 0) {
+		log_err("reload failed, keeping the running config: %s", err);
+		return;
+	}
+	if (strcmp(nc.database, d->conf.database) != 0 ||
+	    strcmp(nc.socket, d->conf.socket) != 0 ||
+	    nc.socket_mode != d->conf.socket_mode)
+		log_warn("database and socket changes take effect at restart");
+	sync_config(d, &nc);
+	sched_set_conf(d->sched, &nc);
+	conf_free(&d->conf);
+	d->conf = nc;
+	log_info("configuration reloaded: %zu feeds in %s", d->conf.nfeeds,
+	    d->conf_path);
+}
+
+static void
+on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_info("received signal %d, shutting down", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int
+daemon_run(struct daemon_state *d)
+{
+	char err[ERR_LEN];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nworkers = d->conf.parse_workers > 0 ? (int)d->conf.parse_workers :
+	    (ncpu > 0 ? (int)ncpu : 1);
+
+	d->loop = EV_DEFAULT;
+	/* Workers first: no SQLite connection may cross a fork. */
+	d->pool = worker_pool_new(d->loop, nworkers, d->conf.parse_cpu_limit,
+	    sched_parsed, err, sizeof(err));
+	if (d->pool == NULL) {
+		log_err("%s", err);
+		return 1;
+	}
+	if (make_parent_dirs(d->conf.database, err, sizeof(err)) != 0 ||
+	    make_parent_dirs(d->conf.socket, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if ((d->store = store_open(d->conf.database, err, sizeof(err))) == NULL) {
+		log_err("cannot open the database %s: %s", d->conf.database, err);
+		return 1;
+	}
+	sync_config(d, &d->conf);
+	if ((d->sched = sched_new(d->loop, d->store, &d->conf, d->pool)) == NULL) {
+		log_err("cannot start the scheduler: out of memory");
+		return 1;
+	}
+	if ((d->database = strdup(d->conf.database)) == NULL)
+		return 1;
+	d->ctx.store = d->store;
+	d->ctx.sched = d->sched;
+	d->ctx.version = TIDINGS_VERSION;
+	d->ctx.started = time_now();
+	d->ctx.database = d->database;
+	d->api = api_start(d->loop, d->conf.socket, d->conf.socket_mode,
+	    &d->ctx, err, sizeof(err));
+	if (d->api == NULL) {
+		log_err("cannot serve the API on %s: %s", d->conf.socket, err);
+		return 1;
+	}
+	ev_signal_init(&d->sighup, on_sighup, SIGHUP);
+	ev_signal_init(&d->sigint, on_sigterm, SIGINT);
+	ev_signal_init(&d->sigterm, on_sigterm, SIGTERM);
+	d->sighup.data = d;
+	ev_signal_start(d->loop, &d->sighup);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sigterm);
+	log_info("tidingsd %s started: %zu config feeds, %d parser workers, "
+	    "database %s, socket %s", TIDINGS_VERSION, d->conf.nfeeds,
+	    nworkers, d->conf.database, d->conf.socket);
+	ev_run(d->loop, 0);
+	return 0;
+}
+
+static void
+daemon_cleanup(struct daemon_state *d)
+{
+	api_stop(d->api);
+	sched_free(d->sched);		/* cancels transfers in flight */
+	worker_pool_free(d->pool);
+	store_close(d->store);
+	conf_free(&d->conf);
+	free(d->database);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_state d;
+	enum log_level lvl = LOG_LVL_INFO;
+	char err[ERR_LEN];
+	int ch, check_only = 0, rc;
+
+	if (argc == 4 && strcmp(argv[1], "--parse-worker") == 0) {
+		/* Internal: a parser process started by worker.c. */
+		log_init("tidingsd-parser", LOG_LVL_WARN);
+		return worker_main(atoi(argv[2]), strtoll(argv[3], NULL, 10));
+	}
+	memset(&d, 0, sizeof(d));
+	d.conf_path = CONF_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "c:tvVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'v':
+			lvl = LOG_LVL_DEBUG;
+			break;
+		case 'V':
+			printf("tidingsd %s\n", TIDINGS_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_init("tidingsd", lvl);
+	if (conf_load(d.conf_path, &d.conf, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return EXIT_CONFIG;
+	}
+	if (check_only) {
+		printf("%s: ok, %zu feeds\n", d.conf_path, d.conf.nfeeds);
+		conf_free(&d.conf);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("cannot initialise libcurl");
+		conf_free(&d.conf);
+		return 1;
+	}
+	rc = daemon_run(&d);
+	daemon_cleanup(&d);
+	curl_global_cleanup();
+	if (rc == 0)
+		log_info("stopped");
+	return rc;
+}
