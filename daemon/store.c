@@ -1,0 +1,1820 @@
+/*
+ * store.c - the SQLite backend of store.h: schema and migrations, every
+ * SQL statement of the daemon, the one-transaction commit of a poll, the
+ * grouping of items into stories and the JSON views of docs/API.md.
+ *
+ * Owns the connection and its prepared statements.  Only static SQL with
+ * bound parameters; no SQL text ever comes from a feed or a client.  Must
+ * not log (callers report store_errmsg() once) and must not be used
+ * across fork().
+ *
+ * Schema (version 1):
+ *
+ *   feeds       one row per subscription.  title is the user's or the
+ *               config's name, site_title/site_link/description what the
+ *               feed says about itself.  next_poll NULL means polling
+ *               stopped (a poll committed with next_poll TIME_NONE, e.g.
+ *               after 410 Gone); such feeds, like paused ones, are not
+ *               "active".  etag/last_modified are kept verbatim.
+ *   feed_tags   (feed_id, tag) with pos keeping the order they were given.
+ *   items       unique per feed by uid: the guid, else the link, else
+ *               'title:' || title.  canonical_link (url_canonical) and
+ *               title_key (story_title_key) are what stories match on.
+ *               categories and enclosures are JSON text (not exposed by
+ *               the API yet).  story_id is set for every stored item.
+ *   stories     a cache of aggregates of their items (sources, times,
+ *               title), refreshed whenever an item joins, changes or
+ *               leaves; a story without items is deleted.
+ *
+ * Times are Unix seconds; NULL where feed.h says TIME_NONE.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "feed.h"
+#include "store.h"
+#include "story.h"
+#include "url.h"
+#include "util.h"
+
+#define STORE_ERR_LEN		256
+#define STORE_BUSY_TIMEOUT_MS	5000
+/* Per-connection limits (hostile/NOTES.md section 5). */
+#define STORE_MAX_LENGTH	(16 * 1024 * 1024)	/* string, blob, row */
+#define STORE_MAX_SQL_LENGTH	100000
+#define STORE_MAX_VARIABLES	100
+#define STORE_MAX_EXPR_DEPTH	100
+/* The WAL is truncated to this after a checkpoint (bytes, in SQL text). */
+#define STORE_JOURNAL_LIMIT	"16777216"
+/*
+ * Stored text is cut to these sizes on a character boundary, so that one
+ * overlong field can never make a whole feed's batch fail forever against
+ * STORE_MAX_LENGTH; the sum of them stays well below it.
+ */
+/* guid, link, title, author, tag, validators */
+#define STORE_MAX_SHORT		(64 * 1024)
+#define STORE_MAX_SUMMARY	(256 * 1024)
+#define STORE_MAX_CONTENT	(4 * 1024 * 1024)
+#define STORE_MAX_JSON		(256 * 1024)	/* categories, enclosures */
+#define STORE_UID_TITLE		"title:"
+
+/*
+ * Migration steps: element i takes user_version i to i + 1, in one
+ * transaction, and ends by setting the new version itself so the SQL
+ * stays static.  Append; never edit a released step.
+ */
+static const char *const store_migrations[] = {
+	/* 1: the first release. */
+	"CREATE TABLE feeds ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  url           TEXT NOT NULL UNIQUE,"
+	"  title         TEXT,"
+	"  site_title    TEXT,"
+	"  site_link     TEXT,"
+	"  description   TEXT,"
+	"  interval      INTEGER NOT NULL DEFAULT 0,"
+	"  paused        INTEGER NOT NULL DEFAULT 0,"
+	"  from_config   INTEGER NOT NULL DEFAULT 0,"
+	"  etag          TEXT,"
+	"  last_modified TEXT,"
+	"  last_fetch    INTEGER,"
+	"  last_success  INTEGER,"
+	"  last_status   INTEGER,"
+	"  last_error    TEXT,"
+	"  failures      INTEGER NOT NULL DEFAULT 0,"
+	"  polls         INTEGER NOT NULL DEFAULT 0,"
+	"  next_poll     INTEGER,"
+	"  created       INTEGER NOT NULL"
+	");"
+	"CREATE INDEX feeds_next_poll ON feeds(next_poll);"
+	"CREATE TABLE feed_tags ("
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  tag     TEXT NOT NULL,"
+	"  pos     INTEGER NOT NULL,"
+	"  PRIMARY KEY (feed_id, tag)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX feed_tags_tag ON feed_tags(tag, feed_id);"
+	"CREATE TABLE stories ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  title      TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  published  INTEGER NOT NULL,"
+	"  updated    INTEGER NOT NULL,"
+	"  sources    INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX stories_published ON stories(published, id);"
+	"CREATE INDEX stories_updated ON stories(updated);"
+	"CREATE TABLE items ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  feed_id        INTEGER NOT NULL"
+	"                 REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  uid            TEXT NOT NULL,"
+	"  guid           TEXT,"
+	"  link           TEXT,"
+	"  canonical_link TEXT,"
+	"  title          TEXT,"
+	"  title_key      TEXT,"
+	"  summary        TEXT,"
+	"  content        TEXT,"
+	"  author         TEXT,"
+	"  published      INTEGER,"
+	"  updated        INTEGER,"
+	"  first_seen     INTEGER NOT NULL,"
+	"  read           INTEGER NOT NULL DEFAULT 0,"
+	"  starred        INTEGER NOT NULL DEFAULT 0,"
+	"  story_id       INTEGER REFERENCES stories(id),"
+	"  categories     TEXT,"
+	"  enclosures     TEXT,"
+	"  UNIQUE (feed_id, uid)"
+	");"
+	"CREATE INDEX items_canonical_link ON items(canonical_link);"
+	"CREATE INDEX items_title_key ON items(title_key, published);"
+	"CREATE INDEX items_story ON items(story_id);"
+	"CREATE INDEX items_first_seen ON items(first_seen);"
+	"CREATE INDEX items_time ON items(coalesce(published, first_seen), id);"
+	"CREATE INDEX items_unread ON items(story_id) WHERE read = 0;"
+	"PRAGMA user_version = 1;",
+};
+#define STORE_VERSION \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+/* The prepared statements, made once at open; see store_sql[]. */
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_FEED_EXISTS,
+	ST_ITEM_FIND,
+	ST_ITEM_UPDATE,
+	ST_ITEM_INSERT,
+	ST_STORY_BY_LINK,
+	ST_STORY_BY_TITLE,
+	ST_STORY_NEW,
+	ST_STORY_REFRESH,
+	ST_STORY_DELETE_EMPTY,
+	ST_FEED_COMMIT,
+	ST_FEEDS_DUE,
+	ST_NEXT_POLL,
+	ST_FEED_SCHEDULE,
+	ST_FEED_IDS,
+	ST_FEED_GET,
+	ST_FEED_BY_URL,
+	ST_FEED_INSERT,
+	ST_FEED_CONF_UPDATE,
+	ST_CONF_FEEDS,
+	ST_TAGS_CLEAR,
+	ST_TAG_INSERT,
+	ST_FEED_STORIES,
+	ST_FEED_DELETE,
+	ST_STATUS,
+	ST_FEEDS_JSON,
+	ST_FEED_TAGS,
+	ST_STORIES,
+	ST_STORY_ONE,
+	ST_STORY_ITEMS,
+	ST_ITEMS,
+	ST_COUNT
+};
+
+/* The columns of an Item, shared by ST_STORY_ITEMS and ST_ITEMS. */
+#define ITEM_COLUMNS \
+	"SELECT i.id, i.feed_id, coalesce(f.title, f.site_title), i.story_id," \
+	" i.title, i.link, i.guid, i.published, i.updated, i.first_seen," \
+	" i.author, i.summary, i.read, i.starred" \
+	" FROM items i JOIN feeds f ON f.id = i.feed_id"
+
+/* The columns of a Story row, shared by ST_STORIES and ST_STORY_ONE. */
+#define STORY_COLUMNS \
+	"SELECT s.id, s.title, s.first_seen, s.published, s.updated," \
+	" s.sources FROM stories s"
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_FEED_EXISTS] = "SELECT 1 FROM feeds WHERE id = ?1",
+	[ST_ITEM_FIND] = "SELECT id, story_id FROM items"
+	    " WHERE feed_id = ?1 AND uid = ?2",
+	/* Writes only when a field the reader sees changed. */
+	[ST_ITEM_UPDATE] = "UPDATE items SET title = ?2, link = ?3,"
+	    " summary = ?4, content = ?5, published = ?6, updated = ?7,"
+	    " canonical_link = ?8, title_key = ?9, author = ?10,"
+	    " categories = ?11, enclosures = ?12"
+	    " WHERE id = ?1 AND (title IS NOT ?2 OR link IS NOT ?3"
+	    " OR summary IS NOT ?4 OR content IS NOT ?5"
+	    " OR published IS NOT ?6 OR updated IS NOT ?7)",
+	[ST_ITEM_INSERT] = "INSERT INTO items (feed_id, uid, guid, link,"
+	    " canonical_link, title, title_key, summary, content, author,"
+	    " published, updated, first_seen, story_id, categories,"
+	    " enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_STORY_BY_LINK] = "SELECT story_id FROM items"
+	    " WHERE canonical_link = ?1 AND story_id IS NOT NULL"
+	    " ORDER BY id LIMIT 1",
+	/* ?2..?3 the window around the item's time ?4; nearest wins. */
+	[ST_STORY_BY_TITLE] = "SELECT story_id FROM items"
+	    " WHERE title_key = ?1 AND story_id IS NOT NULL"
+	    " AND coalesce(published, first_seen) BETWEEN ?2 AND ?3"
+	    " ORDER BY abs(coalesce(published, first_seen) - ?4), id LIMIT 1",
+	[ST_STORY_NEW] = "INSERT INTO stories (title, first_seen, published,"
+	    " updated, sources) VALUES (NULL, ?1, ?1, ?1, 0)",
+	/* The best item is, for now, the earliest one with a title. */
+	[ST_STORY_REFRESH] = "UPDATE stories SET"
+	    " sources = (SELECT count(DISTINCT feed_id) FROM items"
+	    "  WHERE story_id = ?1),"
+	    " first_seen = (SELECT min(first_seen) FROM items"
+	    "  WHERE story_id = ?1),"
+	    " published = (SELECT min(coalesce(published, first_seen))"
+	    "  FROM items WHERE story_id = ?1),"
+	    " updated = (SELECT max(first_seen) FROM items"
+	    "  WHERE story_id = ?1),"
+	    " title = (SELECT title FROM items WHERE story_id = ?1"
+	    "  ORDER BY title IS NULL, coalesce(published, first_seen), id"
+	    "  LIMIT 1)"
+	    " WHERE id = ?1 AND EXISTS (SELECT 1 FROM items"
+	    "  WHERE story_id = ?1)",
+	[ST_STORY_DELETE_EMPTY] = "DELETE FROM stories WHERE id = ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?1)",
+	/*
+	 * ?12 success (no error): clears the error and failures and counts
+	 * as a success (a 304 too); ?9 new validators replace the old ones.
+	 */
+	[ST_FEED_COMMIT] = "UPDATE feeds SET last_fetch = ?2,"
+	    " last_status = ?3, last_error = ?4,"
+	    " failures = CASE WHEN ?12 THEN 0 ELSE failures + 1 END,"
+	    " last_success = CASE WHEN ?12 THEN ?2 ELSE last_success END,"
+	    " polls = polls + 1, next_poll = ?5,"
+	    " site_title = coalesce(?6, site_title),"
+	    " site_link = coalesce(?7, site_link),"
+	    " description = coalesce(?8, description),"
+	    " etag = CASE WHEN ?9 THEN ?10 ELSE etag END,"
+	    " last_modified = CASE WHEN ?9 THEN ?11 ELSE last_modified END"
+	    " WHERE id = ?1",
+	[ST_FEEDS_DUE] = "SELECT id, url, coalesce(title, site_title), etag,"
+	    " last_modified, interval, next_poll, polls, paused FROM feeds"
+	    " WHERE paused = 0 AND next_poll IS NOT NULL AND next_poll <= ?1"
+	    " ORDER BY next_poll, id LIMIT ?2",
+	[ST_NEXT_POLL] = "SELECT min(next_poll) FROM feeds"
+	    " WHERE paused = 0 AND next_poll IS NOT NULL",
+	[ST_FEED_SCHEDULE] = "UPDATE feeds SET next_poll = ?2 WHERE id = ?1",
+	[ST_FEED_IDS] = "SELECT id FROM feeds"
+	    " WHERE paused = 0 AND next_poll IS NOT NULL ORDER BY id",
+	[ST_FEED_GET] = "SELECT id, url, coalesce(title, site_title), etag,"
+	    " last_modified, interval, next_poll, polls, paused FROM feeds"
+	    " WHERE id = ?1",
+	[ST_FEED_BY_URL] = "SELECT id FROM feeds WHERE url = ?1",
+	[ST_FEED_INSERT] = "INSERT INTO feeds (url, title, interval,"
+	    " from_config, next_poll, created) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[ST_FEED_CONF_UPDATE] = "UPDATE feeds SET from_config = 1,"
+	    " title = ?2, interval = ?3 WHERE id = ?1",
+	[ST_CONF_FEEDS] = "SELECT id, url FROM feeds WHERE from_config = 1",
+	[ST_TAGS_CLEAR] = "DELETE FROM feed_tags WHERE feed_id = ?1",
+	[ST_TAG_INSERT] = "INSERT OR IGNORE INTO feed_tags (feed_id, tag, pos)"
+	    " VALUES (?1, ?2, ?3)",
+	[ST_FEED_STORIES] = "SELECT DISTINCT story_id FROM items"
+	    " WHERE feed_id = ?1 AND story_id IS NOT NULL",
+	[ST_FEED_DELETE] = "DELETE FROM feeds WHERE id = ?1",
+	[ST_STATUS] = "SELECT (SELECT count(*) FROM feeds),"
+	    " (SELECT count(*) FROM items), (SELECT count(*) FROM stories),"
+	    " (SELECT count(*) FROM items WHERE read = 0)",
+	/* ?1 NULL: every feed. */
+	[ST_FEEDS_JSON] = "SELECT f.id, f.url, coalesce(f.title, f.site_title),"
+	    " f.site_title, f.site_link, f.interval, f.paused, f.from_config,"
+	    " (SELECT count(*) FROM items i WHERE i.feed_id = f.id),"
+	    " f.last_fetch, f.last_success, f.last_status, f.last_error,"
+	    " f.failures, f.next_poll, f.polls, f.etag, f.last_modified"
+	    " FROM feeds f WHERE ?1 IS NULL OR f.id = ?1 ORDER BY f.id",
+	[ST_FEED_TAGS] = "SELECT tag FROM feed_tags WHERE feed_id = ?1"
+	    " ORDER BY pos",
+	/* ?1 since, ?2 until, ?3 tag, ?4 unread, ?5 feed; NULL or 0: off. */
+	[ST_STORIES] = STORY_COLUMNS
+	    " WHERE (?1 IS NULL OR s.updated >= ?1)"
+	    " AND (?2 IS NULL OR s.updated <= ?2)"
+	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM items i"
+	    "  JOIN feed_tags t ON t.feed_id = i.feed_id"
+	    "  WHERE i.story_id = s.id AND t.tag = ?3))"
+	    " AND (?4 = 0 OR EXISTS (SELECT 1 FROM items i"
+	    "  WHERE i.story_id = s.id AND i.read = 0))"
+	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM items i"
+	    "  WHERE i.story_id = s.id AND i.feed_id = ?5))"
+	    " ORDER BY s.published DESC, s.id DESC LIMIT ?6",
+	[ST_STORY_ONE] = STORY_COLUMNS " WHERE s.id = ?1",
+	/* ?1 a JSON array of story ids: one query for a whole listing. */
+	[ST_STORY_ITEMS] = ITEM_COLUMNS
+	    " WHERE i.story_id IN (SELECT value FROM json_each(?1))"
+	    " ORDER BY i.story_id, coalesce(i.published, i.first_seen), i.id",
+	[ST_ITEMS] = ITEM_COLUMNS
+	    " WHERE (?1 IS NULL OR i.first_seen >= ?1)"
+	    " AND (?2 IS NULL OR i.first_seen <= ?2)"
+	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM feed_tags t"
+	    "  WHERE t.feed_id = i.feed_id AND t.tag = ?3))"
+	    " AND (?4 = 0 OR i.read = 0)"
+	    " AND (?5 IS NULL OR i.feed_id = ?5)"
+	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
+	    " LIMIT ?6",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	char		 err[STORE_ERR_LEN];
+};
+
+/* A growable list of ids. */
+struct idlist {
+	int64_t	*v;
+	size_t	 n, cap;
+};
+
+/* Errors */
+
+static void
+store_seterr(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Records SQLite's own words for the error that just happened. */
+static void
+store_dberr(struct store *s)
+{
+	store_seterr(s, "%s", sqlite3_errmsg(s->db));
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	if (s == NULL)
+		return "no database";
+	return s->err[0] != '\0' ? s->err : "no error";
+}
+
+/* Statements */
+
+/* Every use of a statement ends here, on every path. */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* sqlite3_step, recording the message of anything but a row or the end. */
+static int
+stmt_step(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_dberr(s);
+	return rc;
+}
+
+/* Runs a statement that returns no rows; STORE_OK or STORE_ERR. */
+static int
+stmt_exec(struct store *s, sqlite3_stmt *st)
+{
+	int rc = stmt_step(s, st);
+
+	stmt_done(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERR;
+}
+
+/* Length of s cut to at most max bytes on a UTF-8 character boundary. */
+static size_t
+text_len(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
+
+/* Binds text (NULL binds NULL), cut to max bytes; s must outlive the step. */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *s, size_t max)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, (int)text_len(s, max),
+	    SQLITE_STATIC);
+}
+
+/* NULL for an empty string: an empty name is no name. */
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* Binds a time; TIME_NONE binds NULL. */
+static int
+bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	if (t == TIME_NONE)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, t);
+}
+
+static int64_t
+col_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return TIME_NONE;
+	return sqlite3_column_int64(st, i);
+}
+
+/* A copy of a text column (NULL for NULL); *oom set when malloc failed. */
+static char *
+col_strdup(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *d;
+
+	if (t == NULL)
+		return NULL;
+	if ((d = strdup((const char *)t)) == NULL)
+		*oom = 1;
+	return d;
+}
+
+static int
+idlist_add(struct idlist *l, int64_t id)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		int64_t *n;
+
+		if (ncap > SIZE_MAX / sizeof(*n) ||
+		    (n = realloc(l->v, ncap * sizeof(*n))) == NULL)
+			return -1;
+		l->v = n;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+/* Transactions */
+
+static int
+tx_begin(struct store *s)
+{
+	return stmt_exec(s, s->st[ST_BEGIN]);
+}
+
+static int
+tx_commit(struct store *s)
+{
+	return stmt_exec(s, s->st[ST_COMMIT]);
+}
+
+/* Undoes everything since tx_begin; keeps the message of the failure. */
+static void
+tx_rollback(struct store *s)
+{
+	char saved[STORE_ERR_LEN];
+
+	/* Some errors roll back by themselves. */
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	memcpy(saved, s->err, sizeof(saved));
+	if (stmt_exec(s, s->st[ST_ROLLBACK]) == STORE_OK)
+		memcpy(s->err, saved, sizeof(saved));
+}
+
+/* Opening */
+
+/* First row's text of a one-shot PRAGMA (static SQL) into buf. */
+static int
+pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int rc;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (t = sqlite3_column_text(st, 0)) != NULL)
+		str_copy(buf, (const char *)t, len);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Connection settings before anything is read (hostile/NOTES.md 5). */
+static int
+store_configure(sqlite3 *db, char *err, size_t errlen)
+{
+	static const char *const pragmas =
+	    "PRAGMA trusted_schema = OFF;"
+	    "PRAGMA cell_size_check = ON;"
+	    "PRAGMA mmap_size = 0;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA journal_size_limit = " STORE_JOURNAL_LIMIT ";";
+	char mode[16];
+
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure the connection: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, STORE_MAX_LENGTH);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, STORE_MAX_SQL_LENGTH);
+	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, STORE_MAX_VARIABLES);
+	sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, STORE_MAX_EXPR_DEPTH);
+	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot set the pragmas: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (pragma_text(db, "PRAGMA quick_check", mode, sizeof(mode)) == -1) {
+		snprintf(err, errlen, "cannot check the database: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (strcmp(mode, "ok") != 0) {
+		snprintf(err, errlen, "the database is damaged (quick_check: "
+		    "%s); it was left as it is", mode);
+		return -1;
+	}
+	if (pragma_text(db, "PRAGMA journal_mode = WAL", mode,
+	    sizeof(mode)) == -1 || strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "cannot use WAL mode: %s",
+		    mode[0] != '\0' ? mode : sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Brings the schema to STORE_VERSION, one transaction per step. */
+static int
+store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	char buf[32];
+	long version;
+	int i;
+
+	if (pragma_text(db, "PRAGMA user_version", buf, sizeof(buf)) == -1) {
+		snprintf(err, errlen, "cannot read the schema version: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	version = strtol(buf, NULL, 10);
+	if (version < 0 || version > STORE_VERSION) {
+		snprintf(err, errlen, "the database has schema version %ld; "
+		    "this tidingsd knows up to %d", version, STORE_VERSION);
+		return -1;
+	}
+	for (i = (int)version; i < STORE_VERSION; i++) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+		if (sqlite3_exec(db, store_migrations[i], NULL, NULL, NULL) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot migrate the schema to "
+			    "version %d: %s", i + 1, sqlite3_errmsg(db));
+			if (!sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+ fail:
+	snprintf(err, errlen, "cannot migrate the schema: %s",
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s;
+	int i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	if (store_configure(s->db, err, errlen) == -1 ||
+	    store_migrate(s->db, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot prepare statement %d: %s",
+			    i, sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	return s;
+ fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL) {
+		/* Keeps the planner's statistics fresh; cheap if they are. */
+		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+		sqlite3_close(s->db);
+	}
+	free(s);
+}
+
+void
+store_feed_free(struct store_feed *f)
+{
+	if (f == NULL)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->etag);
+	free(f->last_modified);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Feeds */
+
+/* A copy of url without surrounding white space, or NULL if not http(s). */
+static char *
+feed_url(const char *url)
+{
+	char *u;
+
+	if (url == NULL || !url_is_http(url) || (u = strdup(url)) == NULL)
+		return NULL;
+	return str_trim(u);
+}
+
+/* Replaces the tags of a feed by the comma-separated list (NULL: none). */
+static int
+feed_set_tags(struct store *s, int64_t id, const char *tags)
+{
+	sqlite3_stmt *st = s->st[ST_TAG_INSERT];
+	char *copy, *p, *tag;
+	int pos = 0, rc = STORE_OK;
+
+	sqlite3_bind_int64(s->st[ST_TAGS_CLEAR], 1, id);
+	if (stmt_exec(s, s->st[ST_TAGS_CLEAR]) != STORE_OK)
+		return STORE_ERR;
+	if (tags == NULL)
+		return STORE_OK;
+	if ((copy = strdup(tags)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	for (p = copy; p != NULL && rc == STORE_OK; ) {
+		tag = strsep(&p, ",");
+		str_trim(tag);
+		if (*tag == '\0')
+			continue;
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, tag, STORE_MAX_SHORT);
+		sqlite3_bind_int(st, 3, pos++);
+		rc = stmt_exec(s, st);
+	}
+	free(copy);
+	return rc;
+}
+
+/* Looks a feed up by URL: STORE_OK with *id, STORE_NOTFOUND, STORE_ERR. */
+static int
+feed_by_url(struct store *s, const char *url, int64_t *id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_BY_URL];
+	int rc;
+
+	bind_text(st, 1, url, STORE_MAX_LENGTH);
+	rc = stmt_step(s, st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+}
+
+/* Inserts a feed due at once; inside a transaction. */
+static int
+feed_insert(struct store *s, const char *url, const char *title,
+    const char *tags, int64_t interval, int from_config, int64_t now,
+    int64_t *id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_INSERT];
+
+	bind_text(st, 1, url, STORE_MAX_LENGTH);
+	bind_text(st, 2, nonempty(title), STORE_MAX_SHORT);
+	sqlite3_bind_int64(st, 3, interval);
+	sqlite3_bind_int(st, 4, from_config);
+	sqlite3_bind_int64(st, 5, now);
+	if (stmt_exec(s, st) != STORE_OK) {
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			return STORE_EXISTS;
+		return STORE_ERR;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	return feed_set_tags(s, *id, tags);
+}
+
+int
+store_feed_add(struct store *s, const char *url, const char *title,
+    const char *tags, int64_t interval, int64_t *id_out)
+{
+	char *u;
+	int64_t id = 0;
+	int rc;
+
+	if (interval < 0) {
+		store_seterr(s, "negative poll interval");
+		return STORE_INVALID;
+	}
+	if ((u = feed_url(url)) == NULL) {
+		store_seterr(s, "not an absolute http or https URL");
+		return STORE_INVALID;
+	}
+	if ((rc = tx_begin(s)) != STORE_OK)
+		goto done;
+	rc = feed_by_url(s, u, &id);
+	if (rc == STORE_OK) {
+		store_seterr(s, "a feed with this URL exists already");
+		rc = STORE_EXISTS;
+	} else if (rc == STORE_NOTFOUND)
+		rc = feed_insert(s, u, title, tags, interval, 0, time_now(),
+		    &id);
+	if (rc == STORE_OK)
+		rc = tx_commit(s);
+	if (rc != STORE_OK)
+		tx_rollback(s);
+	else if (id_out != NULL)
+		*id_out = id;
+ done:
+	free(u);
+	return rc;
+}
+
+/* Refreshes a story's aggregates, or deletes it once it has no items. */
+static int
+story_tidy(struct store *s, int64_t story)
+{
+	sqlite3_bind_int64(s->st[ST_STORY_DELETE_EMPTY], 1, story);
+	if (stmt_exec(s, s->st[ST_STORY_DELETE_EMPTY]) != STORE_OK)
+		return STORE_ERR;
+	if (sqlite3_changes(s->db) > 0)
+		return STORE_OK;
+	sqlite3_bind_int64(s->st[ST_STORY_REFRESH], 1, story);
+	return stmt_exec(s, s->st[ST_STORY_REFRESH]);
+}
+
+/* Deletes a feed, its items and tags, then tidies their stories; in a tx. */
+static int
+feed_delete_tx(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_STORIES];
+	struct idlist stories = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if (idlist_add(&stories, sqlite3_column_int64(st, 0)) == -1) {
+			store_seterr(s, "out of memory");
+			break;
+		}
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		rc = STORE_ERR;
+		goto done;
+	}
+	sqlite3_bind_int64(s->st[ST_FEED_DELETE], 1, id);
+	if ((rc = stmt_exec(s, s->st[ST_FEED_DELETE])) != STORE_OK)
+		goto done;
+	if (sqlite3_changes(s->db) == 0) {
+		store_seterr(s, "no feed with id %" PRId64, id);
+		rc = STORE_NOTFOUND;
+		goto done;
+	}
+	for (i = 0; i < stories.n && rc == STORE_OK; i++)
+		rc = story_tidy(s, stories.v[i]);
+ done:
+	free(stories.v);
+	return rc;
+}
+
+int
+store_feed_delete(struct store *s, int64_t id)
+{
+	int rc;
+
+	if ((rc = tx_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = feed_delete_tx(s, id)) == STORE_OK)
+		rc = tx_commit(s);
+	if (rc != STORE_OK)
+		tx_rollback(s);
+	return rc;
+}
+
+/* Fills out from a row of ST_FEED_GET / ST_FEEDS_DUE. */
+static int
+feed_from_row(struct store *s, sqlite3_stmt *st, struct store_feed *out)
+{
+	int oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	out->url = col_strdup(st, 1, &oom);
+	out->title = col_strdup(st, 2, &oom);
+	out->etag = col_strdup(st, 3, &oom);
+	out->last_modified = col_strdup(st, 4, &oom);
+	out->interval = sqlite3_column_int64(st, 5);
+	out->next_poll = col_time(st, 6);
+	out->polls = sqlite3_column_int64(st, 7);
+	out->paused = sqlite3_column_int(st, 8);
+	if (oom || out->url == NULL) {
+		store_feed_free(out);
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int
+store_feed_get(struct store *s, int64_t id, struct store_feed *out)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(st, 1, id);
+	rc = stmt_step(s, st);
+	if (rc == SQLITE_ROW)
+		rc = feed_from_row(s, st, out);
+	else if (rc == SQLITE_DONE) {
+		store_seterr(s, "no feed with id %" PRId64, id);
+		rc = STORE_NOTFOUND;
+	} else
+		rc = STORE_ERR;
+	stmt_done(st);
+	return rc;
+}
+
+int
+store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
+{
+	sqlite3_stmt *st;
+	struct idlist gone = { NULL, 0, 0 };
+	char **urls;
+	const char *u;
+	int64_t id, now = time_now();
+	size_t i, j;
+	int rc, step;
+
+	if ((urls = calloc(n + 1, sizeof(*urls))) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	for (i = 0; i < n; i++)
+		if ((urls[i] = feed_url(cf[i].url)) == NULL ||
+		    cf[i].interval < 0) {
+			store_seterr(s, "config feed %zu: not an http or https "
+			    "URL, or a negative interval", i + 1);
+			rc = STORE_INVALID;
+			goto done;
+		}
+	if ((rc = tx_begin(s)) != STORE_OK)
+		goto done;
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		rc = feed_by_url(s, urls[i], &id);
+		if (rc == STORE_NOTFOUND) {
+			rc = feed_insert(s, urls[i], cf[i].name, cf[i].tags,
+			    cf[i].interval, 1, now, &id);
+			continue;
+		}
+		if (rc != STORE_OK)
+			break;
+		st = s->st[ST_FEED_CONF_UPDATE];
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, nonempty(cf[i].name), STORE_MAX_SHORT);
+		sqlite3_bind_int64(st, 3, cf[i].interval);
+		if ((rc = stmt_exec(s, st)) == STORE_OK)
+			rc = feed_set_tags(s, id, cf[i].tags);
+	}
+	if (rc != STORE_OK)
+		goto rollback;
+	/* Config feeds the config no longer lists. */
+	st = s->st[ST_CONF_FEEDS];
+	while ((step = stmt_step(s, st)) == SQLITE_ROW) {
+		u = (const char *)sqlite3_column_text(st, 1);
+		for (j = 0; j < n; j++)
+			if (u != NULL && strcmp(u, urls[j]) == 0)
+				break;
+		if (j == n && idlist_add(&gone,
+		    sqlite3_column_int64(st, 0)) == -1) {
+			store_seterr(s, "out of memory");
+			step = SQLITE_NOMEM;
+			break;
+		}
+	}
+	stmt_done(st);
+	if (step != SQLITE_DONE) {
+		rc = STORE_ERR;
+		goto rollback;
+	}
+	for (i = 0; i < gone.n && rc == STORE_OK; i++)
+		rc = feed_delete_tx(s, gone.v[i]);
+	if (rc == STORE_OK)
+		rc = tx_commit(s);
+ rollback:
+	if (rc != STORE_OK) {
+		tx_rollback(s);
+		if (rc != STORE_INVALID)
+			rc = STORE_ERR;
+	}
+ done:
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+	free(gone.v);
+	return rc;
+}
+
+int
+store_feed_schedule(struct store *s, int64_t id, int64_t next_poll)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_SCHEDULE];
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_time(st, 2, next_poll);
+	if (stmt_exec(s, st) != STORE_OK)
+		return STORE_ERR;
+	if (sqlite3_changes(s->db) == 0) {
+		store_seterr(s, "no feed with id %" PRId64, id);
+		return STORE_NOTFOUND;
+	}
+	return STORE_OK;
+}
+
+int
+store_feeds_due(struct store *s, int64_t now, const int64_t *exclude,
+    size_t nexclude, struct store_feed *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_FEEDS_DUE];
+	int64_t id;
+	size_t i;
+	int rc = SQLITE_DONE, ret = STORE_OK;
+
+	*n = 0;
+	if (max == 0)
+		return STORE_OK;
+	/* The excluded feeds may be among the first rows: ask for more. */
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, max + nexclude > INT64_MAX ? INT64_MAX :
+	    (int64_t)(max + nexclude));
+	while (*n < max && (rc = stmt_step(s, st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		for (i = 0; i < nexclude; i++)
+			if (exclude[i] == id)
+				break;
+		if (i < nexclude)
+			continue;
+		if ((ret = feed_from_row(s, st, &out[*n])) != STORE_OK)
+			break;
+		(*n)++;
+	}
+	if (ret == STORE_OK && *n < max && rc != SQLITE_DONE)
+		ret = STORE_ERR;
+	stmt_done(st);
+	if (ret != STORE_OK) {
+		for (i = 0; i < *n; i++)
+			store_feed_free(&out[i]);
+		*n = 0;
+	}
+	return ret;
+}
+
+int64_t
+store_next_poll(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_NEXT_POLL];
+	int64_t t = TIME_NONE;
+
+	if (stmt_step(s, st) == SQLITE_ROW)
+		t = col_time(st, 0);
+	stmt_done(st);
+	return t;
+}
+
+int
+store_feed_ids(struct store *s, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_IDS];
+	struct idlist l = { NULL, 0, 0 };
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if (idlist_add(&l, sqlite3_column_int64(st, 0)) == -1) {
+			store_seterr(s, "out of memory");
+			break;
+		}
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(l.v);
+		return STORE_ERR;
+	}
+	*ids = l.v;
+	*n = l.n;
+	return STORE_OK;
+}
+
+/* Committing a poll */
+
+/*
+ * Chooses the story a new item joins: the story of an item with the same
+ * canonical link (any feed), else of an item with the same title key
+ * whose time is within STORE_STORY_TITLE_WINDOW of t, else a new one.
+ * The one place the grouping rule lives, to be replaced by clustering.
+ */
+static int
+story_assign(struct store *s, const char *canonical, const char *title_key,
+    int64_t t, int64_t first_seen, int64_t *story)
+{
+	sqlite3_stmt *st;
+	int64_t lo, hi;
+	int rc;
+
+	if (canonical != NULL) {
+		st = s->st[ST_STORY_BY_LINK];
+		bind_text(st, 1, canonical, STORE_MAX_SHORT);
+		rc = stmt_step(s, st);
+		if (rc == SQLITE_ROW)
+			*story = sqlite3_column_int64(st, 0);
+		stmt_done(st);
+		if (rc == SQLITE_ROW)
+			return STORE_OK;
+		if (rc != SQLITE_DONE)
+			return STORE_ERR;
+	}
+	if (title_key != NULL) {
+		lo = t < INT64_MIN + STORE_STORY_TITLE_WINDOW ? INT64_MIN :
+		    t - STORE_STORY_TITLE_WINDOW;
+		hi = t > INT64_MAX - STORE_STORY_TITLE_WINDOW ? INT64_MAX :
+		    t + STORE_STORY_TITLE_WINDOW;
+		st = s->st[ST_STORY_BY_TITLE];
+		bind_text(st, 1, title_key, STORE_MAX_SHORT);
+		sqlite3_bind_int64(st, 2, lo);
+		sqlite3_bind_int64(st, 3, hi);
+		sqlite3_bind_int64(st, 4, t);
+		rc = stmt_step(s, st);
+		if (rc == SQLITE_ROW)
+			*story = sqlite3_column_int64(st, 0);
+		stmt_done(st);
+		if (rc == SQLITE_ROW)
+			return STORE_OK;
+		if (rc != SQLITE_DONE)
+			return STORE_ERR;
+	}
+	st = s->st[ST_STORY_NEW];
+	sqlite3_bind_int64(st, 1, first_seen);
+	if (stmt_exec(s, st) != STORE_OK)
+		return STORE_ERR;
+	*story = sqlite3_last_insert_rowid(s->db);
+	return STORE_OK;
+}
+
+/* A JSON array as compact text, or NULL when empty or too big. */
+static char *
+json_text(json_t *a)
+{
+	char *t;
+
+	if (a == NULL || json_array_size(a) == 0)
+		return NULL;
+	t = json_dumps(a, JSON_COMPACT);
+	if (t != NULL && strlen(t) > STORE_MAX_JSON) {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+/* Categories and enclosures as JSON text (kept, not exposed yet). */
+static void
+item_extras(const struct feed_item *it, char **cats, char **encs)
+{
+	json_t *a, *e;
+	size_t i;
+
+	*cats = *encs = NULL;
+	if (it->ncategories > 0 && (a = json_array()) != NULL) {
+		for (i = 0; i < it->ncategories; i++)
+			if (it->categories[i] != NULL)
+				json_array_append_new(a,
+				    json_string(it->categories[i]));
+		*cats = json_text(a);
+		json_decref(a);
+	}
+	if (it->nenclosures > 0 && (a = json_array()) != NULL) {
+		for (i = 0; i < it->nenclosures; i++) {
+			if (it->enclosures[i].url == NULL)
+				continue;
+			e = json_pack("{s:s?, s:s?, s:I}",
+			    "url", it->enclosures[i].url,
+			    "type", it->enclosures[i].type,
+			    "length", (json_int_t)it->enclosures[i].length);
+			json_array_append_new(a, e);
+		}
+		*encs = json_text(a);
+		json_decref(a);
+	}
+}
+
+/* The key an item is unique by within its feed; malloc'd, NULL if none. */
+static char *
+item_uid(const struct feed_item *it)
+{
+	size_t n;
+	char *u;
+
+	if (it->guid != NULL && it->guid[0] != '\0')
+		return strdup(it->guid);
+	if (it->link != NULL && it->link[0] != '\0')
+		return strdup(it->link);
+	if (it->title == NULL || it->title[0] == '\0')
+		return NULL;
+	n = sizeof(STORE_UID_TITLE) - 1 + strlen(it->title) + 1;
+	if ((u = malloc(n)) != NULL)
+		snprintf(u, n, "%s%s", STORE_UID_TITLE, it->title);
+	return u;
+}
+
+/* Inserts or updates one item of a fetched document; inside the tx. */
+static int
+item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
+    const struct feed_item *it, struct store_ingest *stats)
+{
+	sqlite3_stmt *st;
+	char *uid, *canonical = NULL, *key = NULL, *cats = NULL, *encs = NULL;
+	int64_t id = 0, story = 0;
+	int rc, found;
+
+	/* With no guid, link or title there is nothing to know it again by. */
+	if ((it->guid == NULL || it->guid[0] == '\0') &&
+	    (it->link == NULL || it->link[0] == '\0') &&
+	    (it->title == NULL || it->title[0] == '\0'))
+		return STORE_OK;
+	if ((uid = item_uid(it)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (it->link != NULL)
+		canonical = url_canonical(it->link);
+	key = story_title_key(it->title);
+	item_extras(it, &cats, &encs);
+
+	st = s->st[ST_ITEM_FIND];
+	sqlite3_bind_int64(st, 1, feed_id);
+	bind_text(st, 2, uid, STORE_MAX_SHORT);
+	rc = stmt_step(s, st);
+	if ((found = rc == SQLITE_ROW)) {
+		id = sqlite3_column_int64(st, 0);
+		story = sqlite3_column_int64(st, 1);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = STORE_ERR;
+		goto done;
+	}
+
+	if (found) {
+		/* Read, starred, first_seen and the story stay as they are. */
+		st = s->st[ST_ITEM_UPDATE];
+		sqlite3_bind_int64(st, 1, id);
+		bind_text(st, 2, it->title, STORE_MAX_SHORT);
+		bind_text(st, 3, it->link, STORE_MAX_SHORT);
+		bind_text(st, 4, it->summary, STORE_MAX_SUMMARY);
+		bind_text(st, 5, it->content, STORE_MAX_CONTENT);
+		bind_time(st, 6, it->published);
+		bind_time(st, 7, it->updated);
+		bind_text(st, 8, canonical, STORE_MAX_SHORT);
+		bind_text(st, 9, key, STORE_MAX_SHORT);
+		bind_text(st, 10, it->author, STORE_MAX_SHORT);
+		bind_text(st, 11, cats, STORE_MAX_JSON);
+		bind_text(st, 12, encs, STORE_MAX_JSON);
+		if ((rc = stmt_exec(s, st)) != STORE_OK)
+			goto done;
+		if (sqlite3_changes(s->db) == 0) {
+			stats->unchanged++;
+			goto done;
+		}
+		stats->updated++;
+		/* Its title or time may be the story's. */
+		if (story != 0)
+			rc = story_tidy(s, story);
+		goto done;
+	}
+
+	rc = story_assign(s, canonical, key, it->published != TIME_NONE ?
+	    it->published : fetched_at, fetched_at, &story);
+	if (rc != STORE_OK)
+		goto done;
+	st = s->st[ST_ITEM_INSERT];
+	sqlite3_bind_int64(st, 1, feed_id);
+	bind_text(st, 2, uid, STORE_MAX_SHORT);
+	bind_text(st, 3, it->guid, STORE_MAX_SHORT);
+	bind_text(st, 4, it->link, STORE_MAX_SHORT);
+	bind_text(st, 5, canonical, STORE_MAX_SHORT);
+	bind_text(st, 6, it->title, STORE_MAX_SHORT);
+	bind_text(st, 7, key, STORE_MAX_SHORT);
+	bind_text(st, 8, it->summary, STORE_MAX_SUMMARY);
+	bind_text(st, 9, it->content, STORE_MAX_CONTENT);
+	bind_text(st, 10, it->author, STORE_MAX_SHORT);
+	bind_time(st, 11, it->published);
+	bind_time(st, 12, it->updated);
+	sqlite3_bind_int64(st, 13, fetched_at);
+	sqlite3_bind_int64(st, 14, story);
+	bind_text(st, 15, cats, STORE_MAX_JSON);
+	bind_text(st, 16, encs, STORE_MAX_JSON);
+	if ((rc = stmt_exec(s, st)) != STORE_OK)
+		goto done;
+	stats->added++;
+	rc = story_tidy(s, story);
+ done:
+	free(uid);
+	free(canonical);
+	free(key);
+	free(cats);
+	free(encs);
+	return rc;
+}
+
+int
+store_commit_fetch(struct store *s, const struct store_fetch *f,
+    struct store_ingest *stats)
+{
+	struct store_ingest local;
+	sqlite3_stmt *st;
+	const struct feed_doc *doc;
+	int ok = f->error == NULL, rc;
+	size_t i;
+
+	memset(&local, 0, sizeof(local));
+	/* Items and validators only from a successful, parsed 200. */
+	doc = ok && !f->not_modified ? f->doc : NULL;
+	if ((rc = tx_begin(s)) != STORE_OK)
+		goto done;
+
+	st = s->st[ST_FEED_EXISTS];
+	sqlite3_bind_int64(st, 1, f->feed_id);
+	rc = stmt_step(s, st);
+	stmt_done(st);
+	if (rc == SQLITE_DONE) {
+		store_seterr(s, "no feed with id %" PRId64, f->feed_id);
+		rc = STORE_NOTFOUND;
+		goto rollback;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = STORE_ERR;
+		goto rollback;
+	}
+	rc = STORE_OK;
+
+	for (i = 0; doc != NULL && i < doc->nitems && rc == STORE_OK; i++)
+		rc = item_upsert(s, f->feed_id, f->fetched_at, &doc->items[i],
+		    &local);
+	if (rc != STORE_OK)
+		goto rollback;
+
+	st = s->st[ST_FEED_COMMIT];
+	sqlite3_bind_int64(st, 1, f->feed_id);
+	sqlite3_bind_int64(st, 2, f->fetched_at);
+	sqlite3_bind_int64(st, 3, f->http_status);
+	bind_text(st, 4, f->error, STORE_MAX_SHORT);
+	bind_time(st, 5, f->next_poll);
+	bind_text(st, 6, doc != NULL ? doc->title : NULL, STORE_MAX_SHORT);
+	bind_text(st, 7, doc != NULL ? doc->link : NULL, STORE_MAX_SHORT);
+	bind_text(st, 8, doc != NULL ? doc->description : NULL,
+	    STORE_MAX_SUMMARY);
+	sqlite3_bind_int(st, 9, ok && !f->not_modified && f->new_validators);
+	bind_text(st, 10, f->etag, STORE_MAX_SHORT);
+	bind_text(st, 11, f->last_modified, STORE_MAX_SHORT);
+	sqlite3_bind_int(st, 12, ok);
+	if ((rc = stmt_exec(s, st)) == STORE_OK)
+		rc = tx_commit(s);
+ rollback:
+	if (rc != STORE_OK) {
+		tx_rollback(s);
+		memset(&local, 0, sizeof(local));
+	}
+ done:
+	if (stats != NULL)
+		*stats = local;
+	return rc;
+}
+
+/* JSON views */
+
+static json_t *
+jtime(sqlite3_stmt *st, int i)
+{
+	char buf[RFC3339_LEN];
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return json_string(time_format_rfc3339(sqlite3_column_int64(st, i),
+	    buf));
+}
+
+/* A text column as a JSON string; null for NULL (or text not UTF-8). */
+static json_t *
+jtext(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	json_t *v;
+
+	if (t == NULL)
+		return json_null();
+	v = json_stringn(t, (size_t)sqlite3_column_bytes(st, i));
+	return v != NULL ? v : json_null();
+}
+
+static json_t *
+jint(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(st, i));
+}
+
+/* {"id", "title"} of a feed. */
+static json_t *
+jfeed_ref(sqlite3_stmt *st, int id_col, int title_col)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (json_object_set_new(o, "id", jint(st, id_col)) == -1 ||
+	    json_object_set_new(o, "title", jtext(st, title_col)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* An Item from a row of ITEM_COLUMNS. */
+static json_t *
+item_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	int bad = 0;
+
+	if (o == NULL)
+		return NULL;
+	bad |= json_object_set_new(o, "id", jint(st, 0));
+	bad |= json_object_set_new(o, "feed", jfeed_ref(st, 1, 2));
+	bad |= json_object_set_new(o, "story", jint(st, 3));
+	bad |= json_object_set_new(o, "title", jtext(st, 4));
+	bad |= json_object_set_new(o, "link", jtext(st, 5));
+	bad |= json_object_set_new(o, "guid", jtext(st, 6));
+	bad |= json_object_set_new(o, "published", jtime(st, 7));
+	bad |= json_object_set_new(o, "updated", jtime(st, 8));
+	bad |= json_object_set_new(o, "first_seen", jtime(st, 9));
+	bad |= json_object_set_new(o, "author", jtext(st, 10));
+	bad |= json_object_set_new(o, "summary", jtext(st, 11));
+	bad |= json_object_set_new(o, "read",
+	    json_boolean(sqlite3_column_int(st, 12)));
+	bad |= json_object_set_new(o, "starred",
+	    json_boolean(sqlite3_column_int(st, 13)));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The tags of a feed as a JSON array. */
+static int
+feed_tags_json(struct store *s, int64_t id, json_t **out)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_TAGS];
+	json_t *a = json_array();
+	int rc;
+
+	*out = NULL;
+	if (a == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if (json_array_append_new(a, jtext(st, 0)) == -1) {
+			store_seterr(s, "out of memory");
+			break;
+		}
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		return STORE_ERR;
+	}
+	*out = a;
+	return STORE_OK;
+}
+
+/* A Feed from a row of ST_FEEDS_JSON. */
+static int
+feed_json(struct store *s, sqlite3_stmt *st, json_t **out)
+{
+	json_t *o = json_object(), *tags = NULL;
+	int bad = 0;
+
+	*out = NULL;
+	if (o == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (feed_tags_json(s, sqlite3_column_int64(st, 0), &tags) !=
+	    STORE_OK) {
+		json_decref(o);
+		return STORE_ERR;
+	}
+	bad |= json_object_set_new(o, "id", jint(st, 0));
+	bad |= json_object_set_new(o, "url", jtext(st, 1));
+	bad |= json_object_set_new(o, "title", jtext(st, 2));
+	bad |= json_object_set_new(o, "site_title", jtext(st, 3));
+	bad |= json_object_set_new(o, "link", jtext(st, 4));
+	bad |= json_object_set_new(o, "tags", tags);
+	bad |= json_object_set_new(o, "interval", jint(st, 5));
+	bad |= json_object_set_new(o, "paused",
+	    json_boolean(sqlite3_column_int(st, 6)));
+	bad |= json_object_set_new(o, "from_config",
+	    json_boolean(sqlite3_column_int(st, 7)));
+	bad |= json_object_set_new(o, "items", jint(st, 8));
+	bad |= json_object_set_new(o, "last_fetch", jtime(st, 9));
+	bad |= json_object_set_new(o, "last_success", jtime(st, 10));
+	bad |= json_object_set_new(o, "last_status", jint(st, 11));
+	bad |= json_object_set_new(o, "last_error", jtext(st, 12));
+	bad |= json_object_set_new(o, "failures", jint(st, 13));
+	bad |= json_object_set_new(o, "next_poll", jtime(st, 14));
+	bad |= json_object_set_new(o, "polls", jint(st, 15));
+	bad |= json_object_set_new(o, "etag", jtext(st, 16));
+	bad |= json_object_set_new(o, "last_modified", jtext(st, 17));
+	if (bad) {
+		json_decref(o);
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	*out = o;
+	return STORE_OK;
+}
+
+int
+store_json_status(struct store *s, json_t *obj)
+{
+	sqlite3_stmt *st = s->st[ST_STATUS];
+	int rc, bad = 0;
+
+	if ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		bad |= json_object_set_new(obj, "feeds", jint(st, 0));
+		bad |= json_object_set_new(obj, "items", jint(st, 1));
+		bad |= json_object_set_new(obj, "stories", jint(st, 2));
+		bad |= json_object_set_new(obj, "unread", jint(st, 3));
+		if (bad)
+			store_seterr(s, "out of memory");
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW && !bad ? STORE_OK : STORE_ERR;
+}
+
+/* Feeds as a JSON array: every one (id 0) or the one with id. */
+static int
+feeds_json(struct store *s, int64_t id, json_t **out)
+{
+	sqlite3_stmt *st = s->st[ST_FEEDS_JSON];
+	json_t *a = json_array(), *f;
+	int rc, ret = STORE_OK;
+
+	*out = NULL;
+	if (a == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (id != 0)
+		sqlite3_bind_int64(st, 1, id);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		if ((ret = feed_json(s, st, &f)) != STORE_OK)
+			break;
+		if (json_array_append_new(a, f) == -1) {
+			store_seterr(s, "out of memory");
+			ret = STORE_ERR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = STORE_ERR;
+	stmt_done(st);
+	if (ret != STORE_OK) {
+		json_decref(a);
+		return ret;
+	}
+	*out = a;
+	return STORE_OK;
+}
+
+int
+store_json_feeds(struct store *s, json_t **out)
+{
+	json_t *a;
+	int rc;
+
+	*out = NULL;
+	if ((rc = feeds_json(s, 0, &a)) != STORE_OK)
+		return rc;
+	if ((*out = json_pack("{s:o}", "feeds", a)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int
+store_json_feed(struct store *s, int64_t id, json_t **out)
+{
+	json_t *a;
+	int rc;
+
+	*out = NULL;
+	if ((rc = feeds_json(s, id, &a)) != STORE_OK)
+		return rc;
+	if (json_array_size(a) == 0) {
+		json_decref(a);
+		store_seterr(s, "no feed with id %" PRId64, id);
+		return STORE_NOTFOUND;
+	}
+	*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	return STORE_OK;
+}
+
+/* A Story from a row of STORY_COLUMNS, with empty feeds and items. */
+static json_t *
+story_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	int bad = 0;
+
+	if (o == NULL)
+		return NULL;
+	bad |= json_object_set_new(o, "id", jint(st, 0));
+	bad |= json_object_set_new(o, "title", jtext(st, 1));
+	bad |= json_object_set_new(o, "first_seen", jtime(st, 2));
+	bad |= json_object_set_new(o, "published", jtime(st, 3));
+	bad |= json_object_set_new(o, "updated", jtime(st, 4));
+	bad |= json_object_set_new(o, "sources", jint(st, 5));
+	bad |= json_object_set_new(o, "unread", json_false());
+	bad |= json_object_set_new(o, "feeds", json_array());
+	bad |= json_object_set_new(o, "items", json_array());
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Adds an item (a row of ITEM_COLUMNS) to its story object. */
+static int
+story_add_item(json_t *story, sqlite3_stmt *st)
+{
+	json_t *feeds = json_object_get(story, "feeds"), *f, *item;
+	int64_t feed_id = sqlite3_column_int64(st, 1);
+	size_t i;
+
+	if ((item = item_json(st)) == NULL ||
+	    json_array_append_new(json_object_get(story, "items"), item) == -1)
+		return -1;
+	if (!sqlite3_column_int(st, 12) &&
+	    json_object_set_new(story, "unread", json_true()) == -1)
+		return -1;
+	json_array_foreach(feeds, i, f)
+		if (json_integer_value(json_object_get(f, "id")) == feed_id)
+			return 0;
+	return json_array_append_new(feeds, jfeed_ref(st, 1, 2));
+}
+
+/*
+ * Fills the items (oldest first), feeds and unread flag of the stories
+ * in the array with one query.  The ids go in as a JSON array of numbers.
+ */
+static int
+stories_fill(struct store *s, json_t *stories)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_ITEMS];
+	json_t *ids = json_array(), *byid = json_object(), *story;
+	char key[32], *text = NULL;
+	size_t i;
+	int rc, ret = STORE_ERR;
+
+	if (ids == NULL || byid == NULL)
+		goto oom;
+	json_array_foreach(stories, i, story) {
+		json_int_t id = json_integer_value(json_object_get(story,
+		    "id"));
+
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT, id);
+		if (json_array_append_new(ids, json_integer(id)) == -1 ||
+		    json_object_set(byid, key, story) == -1)
+			goto oom;
+	}
+	if ((text = json_dumps(ids, JSON_COMPACT)) == NULL)
+		goto oom;
+	bind_text(st, 1, text, STORE_MAX_LENGTH);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		snprintf(key, sizeof(key), "%lld",
+		    (long long)sqlite3_column_int64(st, 3));
+		if ((story = json_object_get(byid, key)) != NULL &&
+		    story_add_item(story, st) == -1) {
+			store_seterr(s, "out of memory");
+			break;
+		}
+	}
+	stmt_done(st);
+	if (rc == SQLITE_DONE)
+		ret = STORE_OK;
+	goto done;
+ oom:
+	store_seterr(s, "out of memory");
+ done:
+	free(text);
+	json_decref(ids);
+	json_decref(byid);
+	return ret;
+}
+
+/* Binds the filters of a query as ?1..?6 of ST_STORIES / ST_ITEMS. */
+static void
+bind_query(sqlite3_stmt *st, const struct store_query *q)
+{
+	int limit = q->limit;
+
+	if (limit <= 0)
+		limit = STORE_LIMIT_DEFAULT;
+	if (limit > STORE_LIMIT_MAX)
+		limit = STORE_LIMIT_MAX;
+	bind_time(st, 1, q->since);
+	bind_time(st, 2, q->until);
+	bind_text(st, 3, q->tag, STORE_MAX_SHORT);
+	sqlite3_bind_int(st, 4, q->unread != 0);
+	if (q->feed_id != 0)
+		sqlite3_bind_int64(st, 5, q->feed_id);
+	sqlite3_bind_int(st, 6, limit);
+}
+
+/* Story rows of a prepared statement into an array, then their items. */
+static int
+stories_collect(struct store *s, sqlite3_stmt *st, json_t **out)
+{
+	json_t *a = json_array(), *story;
+	int rc, ret = STORE_OK;
+
+	*out = NULL;
+	if (a == NULL) {
+		stmt_done(st);
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if ((story = story_json(st)) == NULL ||
+		    json_array_append_new(a, story) == -1) {
+			store_seterr(s, "out of memory");
+			ret = STORE_ERR;
+			break;
+		}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = STORE_ERR;
+	stmt_done(st);
+	if (ret == STORE_OK && json_array_size(a) > 0)
+		ret = stories_fill(s, a);
+	if (ret != STORE_OK) {
+		json_decref(a);
+		return ret;
+	}
+	*out = a;
+	return STORE_OK;
+}
+
+int
+store_json_stories(struct store *s, const struct store_query *q,
+    json_t **out)
+{
+	json_t *a;
+	int rc;
+
+	*out = NULL;
+	bind_query(s->st[ST_STORIES], q);
+	if ((rc = stories_collect(s, s->st[ST_STORIES], &a)) != STORE_OK)
+		return rc;
+	if ((*out = json_pack("{s:o}", "stories", a)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int
+store_json_story(struct store *s, int64_t id, json_t **out)
+{
+	json_t *a;
+	int rc;
+
+	*out = NULL;
+	sqlite3_bind_int64(s->st[ST_STORY_ONE], 1, id);
+	if ((rc = stories_collect(s, s->st[ST_STORY_ONE], &a)) != STORE_OK)
+		return rc;
+	if (json_array_size(a) == 0) {
+		json_decref(a);
+		store_seterr(s, "no story with id %" PRId64, id);
+		return STORE_NOTFOUND;
+	}
+	*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	return STORE_OK;
+}
+
+int
+store_json_items(struct store *s, const struct store_query *q, json_t **out)
+{
+	sqlite3_stmt *st = s->st[ST_ITEMS];
+	json_t *a = json_array(), *item;
+	int rc, ret = STORE_OK;
+
+	*out = NULL;
+	if (a == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	bind_query(st, q);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if ((item = item_json(st)) == NULL ||
+		    json_array_append_new(a, item) == -1) {
+			store_seterr(s, "out of memory");
+			ret = STORE_ERR;
+			break;
+		}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = STORE_ERR;
+	stmt_done(st);
+	if (ret == STORE_OK &&
+	    (*out = json_pack("{s:o}", "items", a)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (ret != STORE_OK)
+		json_decref(a);
+	return ret;
+}
