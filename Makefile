@@ -23,7 +23,7 @@ LIBEV_LIBS	?= -lev
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
-		  -Icommon -Idaemon $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+		  -iquote common -iquote daemon $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS	= $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm
 
@@ -61,7 +61,7 @@ client/tidings: $(CLIENT_OBJ) common/libcommon.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h daemon/libdaemon.a common/libcommon.a
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -iquote tests/unit -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
 
 # Installs what is missing as root; otherwise names the exact command.
 deps:

@@ -210,15 +210,16 @@ fetch_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 fetch_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct sockinfo *si = (struct sockinfo *)w;
+	/* Read f now: socket_action may REMOVE this socket and free si. */
+	struct fetch *f = ((struct sockinfo *)w)->f;
 	int action = 0, running;
 
 	if (revents & EV_READ)
 		action |= CURL_CSELECT_IN;
 	if (revents & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(si->f->multi, w->fd, action, &running);
-	fetch_check_done(si->f);
+	curl_multi_socket_action(f->multi, w->fd, action, &running);
+	fetch_check_done(f);
 }
 
 static int

@@ -86,7 +86,7 @@ make_parent_dirs(const char *path, char *err, size_t errlen)
 
 		*p = '\0';
 		if (mkdir(buf, DIR_MODE) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create %s: %s", buf,
+			snprintf(err, errlen, "cannot create %.400s: %s", buf,
 			    strerror(errno));
 			return -1;
 		}
@@ -96,11 +96,11 @@ make_parent_dirs(const char *path, char *err, size_t errlen)
 	}
 	/* The innermost directory holds our socket or database: it must be ours. */
 	if (lstat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a directory", buf);
+		snprintf(err, errlen, "%.400s is not a directory", buf);
 		return -1;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		snprintf(err, errlen, "%s belongs to another user (uid %u)",
+		snprintf(err, errlen, "%.400s belongs to another user (uid %u)",
 		    buf, (unsigned)st.st_uid);
 		return -1;
 	}

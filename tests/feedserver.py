@@ -17,7 +17,6 @@ import http.server
 import json
 import os
 import signal
-import sys
 import threading
 
 LOG = []
@@ -99,8 +98,12 @@ def main():
     Handler.root = a.root
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    threading.Timer(a.lifetime, lambda: os._exit(0)).start()
+    # os._exit: serve_forever and the handler threads need no cleanup,
+    # and sys.exit would wait for the lifetime timer thread.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    timer = threading.Timer(a.lifetime, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
     print("PORT %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
 

@@ -78,8 +78,8 @@ if same:
     s = same[0]
     outlets = sorted(i["feed"]["title"] for i in s["items"])
     t.check(s["sources"] >= 2, "story has both sources", s["sources"])
-    t.check(any("Reuters" in o for o in outlets) and
-            any("CBC" in o or "cbc" in o for o in outlets),
+    t.check(any("reuters" in o.lower() for o in outlets) and
+            any("cbc" in o.lower() for o in outlets),
             "Reuters and CBC in that story", outlets)
     one = d.json("show", str(s["id"]))
     t.check(one.get("id") == s["id"] and len(one.get("items", [])) >= 2,
