@@ -24,9 +24,9 @@ struct feed_enclosure {
 struct feed_item {
 	char	*guid;		/* guid / id / rdf:about, trimmed */
 	char	*title;		/* plain text, entities decoded once */
-	char	*link;		/* absolute http(s) URL or NULL */
+	char	*link;		/* absolute http(s) URL, as published if no base, or NULL */
 	char	*author;
-	char	*summary;	/* plain text (HTML stripped) */
+	char	*summary;	/* HTML (text constructs escaped); html_to_text() to show */
 	char	*content;	/* HTML as published (content:encoded, atom:content) */
 	int64_t	 published;
 	int64_t	 updated;
@@ -39,7 +39,7 @@ struct feed_item {
 struct feed_doc {
 	char	*title;
 	char	*link;
-	char	*description;	/* plain text */
+	char	*description;	/* HTML, like item summaries */
 	char	*language;
 	const char *format;	/* static: "rss2.0", "rss1.0", "rss0.91", "atom1.0", ... */
 	int64_t	 ttl;		/* seconds from <ttl>/sy:*, -1 if none */

@@ -58,7 +58,7 @@
 #define NS_ATOM03	"http://purl.org/atom/ns#"
 #define NS_RSS10	"http://purl.org/rss/1.0/"
 #define NS_RSS090	"http://my.netscape.com/rdf/simple/0.9/"
-#define NS_RSS_USERLAND	"http://backend.userland.com/rss2"
+#define NS_RSS_USERLAND	"http://backend.userland.com/rss"	/* rss2, rss2.1 */
 #define NS_RSS_HARVARD	"http://blogs.law.harvard.edu/tech/rss"
 #define NS_RDF		"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define NS_DC		"http://purl.org/dc/elements/1.1/"
@@ -108,7 +108,7 @@ struct frame {
 struct html_entity {
 	xmlEntity	ent;
 	xmlChar		name[ENTITY_NAME_MAX];
-	xmlChar		content[8];
+	xmlChar		content[ENTITY_NAME_MAX + 2];	/* "&name;" */
 };
 
 struct pstate {
@@ -283,6 +283,60 @@ utf8_cut_tail(char *s, size_t len)
 		s[i - 1] = '\0';
 }
 
+/*
+ * Windows-1252 for 0x80-0x9f, the C1 controls feeds mean when they write
+ * &#146; or declare Latin-1 for cp1252 bytes; 0 where cp1252 has a hole.
+ */
+static const unsigned short cp1252_c1[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+static size_t utf8_encode(unsigned, xmlChar *);
+
+/*
+ * Replaces the C1 controls U+0080-U+009F in s by their windows-1252
+ * characters (dropping cp1252's holes); frees s.  NULL on ENOMEM.
+ */
+static char *
+c1_take(char *s)
+{
+	struct buf b;
+	const char *p = s, *q;
+	xmlChar u[8];
+
+	if (s == NULL)
+		return NULL;
+	for (q = s; (q = strchr(q, '\xc2')) != NULL; q++)
+		if ((unsigned char)q[1] >= 0x80 && (unsigned char)q[1] <= 0x9f)
+			break;
+	if (q == NULL)
+		return s;
+	memset(&b, 0, sizeof(b));
+	for (q = s; (q = strchr(q, '\xc2')) != NULL;) {
+		unsigned c = (unsigned char)q[1];
+
+		if (c < 0x80 || c > 0x9f) {
+			q++;
+			continue;
+		}
+		buf_add(&b, p, (size_t)(q - p));
+		if (cp1252_c1[c - 0x80] != 0)
+			buf_add(&b, (const char *)u,
+			    utf8_encode(cp1252_c1[c - 0x80], u));
+		p = q += 2;
+	}
+	buf_adds(&b, p);
+	free(s);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p != NULL ? b.p : strdup("");
+}
+
 /* Takes the captured text out of the buffer; NULL on ENOMEM. */
 static char *
 buf_take(struct buf *b)
@@ -297,7 +351,7 @@ buf_take(struct buf *b)
 	else if (b->full)
 		utf8_cut_tail(s, b->len);
 	memset(b, 0, sizeof(*b));
-	return s;
+	return c1_take(s);
 }
 
 /*
@@ -450,7 +504,23 @@ title_take(char *s, enum text_type tt)
 	return s;
 }
 
-/* Summary and description: plain text. */
+/* s[0..) as HTML text: &, < and > escaped (frees s); NULL on ENOMEM. */
+static char *
+escape_take(char *s)
+{
+	struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	buf_add_escaped(&b, s, strlen(s));
+	free(s);
+	return buf_take(&b);
+}
+
+/*
+ * Summary and description: kept as HTML (the digest exporter wants the
+ * markup; the terminal turns it into text with html_to_text()), so a
+ * plain-text construct is escaped into HTML here.
+ */
 static char *
 summary_take(char *s, enum text_type tt)
 {
@@ -458,9 +528,11 @@ summary_take(char *s, enum text_type tt)
 		return NULL;
 	if (tt == TT_BASE64 && (s = b64_take(s)) == NULL)
 		return NULL;
-	if (tt != TT_TEXT)
-		s = html_take(s);
-	return clean_text(s);
+	if (tt == TT_TEXT && (s = escape_take(s)) == NULL)
+		return NULL;
+	strip_controls(s);
+	str_trim(s);
+	return s;
 }
 
 /* Content: HTML as published (text kept as text), controls removed. */
@@ -476,17 +548,32 @@ content_take(char *s, enum text_type tt)
 	return s;
 }
 
-/* An http(s) URL resolved against the element's xml:base, or NULL. */
+/*
+ * An http(s) URL resolved against the element's xml:base (then the
+ * document URL), or NULL.  With no base at all a relative reference is
+ * kept as published: it is all there is, and whoever knows the
+ * document's URL later can still resolve it.
+ */
 static char *
 url_take(struct pstate *st, char *raw)
 {
+	const char *base = st->frames[st->depth].base;
 	char *u = NULL;
 
 	if (raw == NULL)
 		return NULL;
 	str_trim(raw);
-	if (raw[0] != '\0' && strlen(raw) <= PARSE_MAX_URL)
-		u = url_resolve(st->frames[st->depth].base, raw);
+	if (raw[0] == '\0' || strlen(raw) > PARSE_MAX_URL) {
+		free(raw);
+		return NULL;
+	}
+	if ((base == NULL || !url_is_http(base)) && strstr(raw, "://") == NULL &&
+	    strncasecmp(raw, "javascript:", 11) != 0 &&
+	    strncasecmp(raw, "data:", 5) != 0) {
+		strip_controls(raw);
+		return raw;
+	}
+	u = url_resolve(base, raw);
 	free(raw);
 	if (u != NULL && (strlen(u) > PARSE_MAX_URL || !url_is_http(u))) {
 		free(u);
@@ -565,14 +652,15 @@ space_of(struct pstate *st, const char *uri, const char *prefix)
 		return SP_CONTENT;
 	if (strcmp(uri, NS_SY) == 0)
 		return SP_SY;
-	if (strcmp(uri, NS_ITUNES) == 0)
+	/* Apple's own documents spell it .../DTDs/Podcast-1.0.dtd. */
+	if (strcasecmp(uri, NS_ITUNES) == 0)
 		return SP_ITUNES;
 	if (st->kind == ROOT_ATOM)
 		return strcmp(uri, NS_ATOM10) == 0 ||
 		    strcmp(uri, NS_ATOM03) == 0 || (st->root_ns != NULL &&
 		    strcmp(uri, st->root_ns) == 0) ? SP_CORE : SP_OTHER;
 	if (strcmp(uri, NS_RSS10) == 0 || strcmp(uri, NS_RSS090) == 0 ||
-	    strcmp(uri, NS_RSS_USERLAND) == 0 ||
+	    strncmp(uri, NS_RSS_USERLAND, strlen(NS_RSS_USERLAND)) == 0 ||
 	    strcmp(uri, NS_RSS_HARVARD) == 0)
 		return SP_CORE;
 	return SP_OTHER;
@@ -858,6 +946,21 @@ parse_small_int(const char *s, int64_t max)
 	return v > max ? -1 : v;
 }
 
+/*
+ * A date element ended.  RSS: the first valid one wins (pubDate before a
+ * later dc:date).  Atom: the last valid one, as feedparser reads repeated
+ * <updated> and <published> after <issued>.  Frees s.
+ */
+static void
+set_date(struct pstate *st, int64_t *dst, char *s)
+{
+	int64_t t = date_parse(s);
+
+	if (t != TIME_NONE && (*dst == TIME_NONE || st->kind == ROOT_ATOM))
+		*dst = t;
+	free(s);
+}
+
 /* The captured element ended: its text goes where it belongs. */
 static void
 end_capture(struct pstate *st)
@@ -922,14 +1025,10 @@ end_capture(struct pstate *st)
 		set_once(&it->guid, s);
 		break;
 	case I_PUBLISHED:
-		if (it->published == TIME_NONE)
-			it->published = date_parse(s);
-		free(s);
+		set_date(st, &it->published, s);
 		break;
 	case I_UPDATED:
-		if (it->updated == TIME_NONE)
-			it->updated = date_parse(s);
-		free(s);
+		set_date(st, &it->updated, s);
 		break;
 	case I_AUTHOR:
 		set_once(&it->author, author_take(clean_text(s)));
@@ -980,6 +1079,9 @@ capture_child_start(struct pstate *st, const char *name, const char *uri,
 		}
 		st->cap_children = 1;
 	}
+	/* Markup in a "text" construct (Atom 0.3 naked markup) is HTML. */
+	if (st->cap_type == TT_TEXT)
+		st->cap_type = TT_HTML;
 	buf_adds(&st->cap, "<");
 	buf_adds(&st->cap, name);
 	for (i = 0; i < nattrs; i++) {
@@ -1055,21 +1157,24 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 	free(ver);
 }
 
-/* RSS 0.9x/1.0/2.0 element at the current depth. */
+/*
+ * RSS 0.9x/1.0/2.0 element at the current depth.  Names compare without
+ * case, as iTunes (and feedparser) read them: <TiTlE> is a title.
+ */
 static void
 start_rss(struct pstate *st, const char *name, enum space sp,
     const char *uri, const xmlChar **attrs, int nattrs)
 {
 	int d = st->depth;
 
-	if (sp == SP_CORE && strcmp(name, "channel") == 0 && d == 2) {
+	if (sp == SP_CORE && strcasecmp(name, "channel") == 0 && d == 2) {
 		st->channel_depth = d;
 		if (st->kind == ROOT_RDF && uri != NULL &&
 		    strcmp(uri, NS_RSS090) == 0)
 			st->doc->format = "rss0.90";
 		return;
 	}
-	if (sp == SP_CORE && strcmp(name, "item") == 0 && st->item_depth == 0 &&
+	if (sp == SP_CORE && strcasecmp(name, "item") == 0 && st->item_depth == 0 &&
 	    (d == 2 || (st->channel_depth && d == st->channel_depth + 1))) {
 		start_item(st, attrs, nattrs);
 		return;
@@ -1078,11 +1183,11 @@ start_rss(struct pstate *st, const char *name, enum space sp,
 		if (st->item_skip)
 			return;
 		if (sp == SP_CORE) {
-			if (strcmp(name, "title") == 0)
+			if (strcasecmp(name, "title") == 0)
 				capture(st, I_TITLE, TT_GUESS);
-			else if (strcmp(name, "link") == 0)
+			else if (strcasecmp(name, "link") == 0)
 				capture(st, I_LINK, TT_TEXT);
-			else if (strcmp(name, "guid") == 0) {
+			else if (strcasecmp(name, "guid") == 0) {
 				char *pl = attr_get(attrs, nattrs, NULL,
 				    "isPermaLink");
 
@@ -1091,62 +1196,62 @@ start_rss(struct pstate *st, const char *name, enum space sp,
 					    strcasecmp(pl, "false") != 0;
 				free(pl);
 				capture(st, I_GUID, TT_TEXT);
-			} else if (strcmp(name, "pubDate") == 0)
+			} else if (strcasecmp(name, "pubDate") == 0)
 				capture(st, I_PUBLISHED, TT_TEXT);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, I_SUMMARY, TT_HTML);
-			else if (strcmp(name, "author") == 0)
+			else if (strcasecmp(name, "author") == 0)
 				capture(st, I_AUTHOR, TT_TEXT);
-			else if (strcmp(name, "category") == 0)
+			else if (strcasecmp(name, "category") == 0)
 				capture(st, I_CATEGORY, TT_TEXT);
-			else if (strcmp(name, "enclosure") == 0)
+			else if (strcasecmp(name, "enclosure") == 0)
 				add_enclosure(st,
 				    attr_get(attrs, nattrs, NULL, "url"),
 				    attr_get(attrs, nattrs, NULL, "type"),
 				    attr_get(attrs, nattrs, NULL, "length"));
 		} else if (sp == SP_DC) {
-			if (strcmp(name, "date") == 0)
+			if (strcasecmp(name, "date") == 0)
 				capture(st, I_PUBLISHED, TT_TEXT);
-			else if (strcmp(name, "creator") == 0 ||
-			    strcmp(name, "author") == 0)
+			else if (strcasecmp(name, "creator") == 0 ||
+			    strcasecmp(name, "author") == 0)
 				capture(st, I_AUTHOR, TT_TEXT);
-			else if (strcmp(name, "subject") == 0)
+			else if (strcasecmp(name, "subject") == 0)
 				capture(st, I_CATEGORY, TT_TEXT);
-			else if (strcmp(name, "title") == 0)
+			else if (strcasecmp(name, "title") == 0)
 				capture(st, I_TITLE, TT_GUESS);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, I_SUMMARY, TT_HTML);
-		} else if (sp == SP_CONTENT && strcmp(name, "encoded") == 0)
+		} else if (sp == SP_CONTENT && strcasecmp(name, "encoded") == 0)
 			capture(st, I_CONTENT, TT_HTML);
-		else if (sp == SP_ITUNES && strcmp(name, "author") == 0)
+		else if (sp == SP_ITUNES && strcasecmp(name, "author") == 0)
 			capture(st, I_AUTHOR, TT_TEXT);
-		else if (sp == SP_ITUNES && strcmp(name, "keywords") == 0)
+		else if (sp == SP_ITUNES && strcasecmp(name, "keywords") == 0)
 			capture(st, I_KEYWORDS, TT_TEXT);
 		return;
 	}
 	if (st->channel_depth && d == st->channel_depth + 1 &&
 	    !st->item_depth) {
 		if (sp == SP_CORE) {
-			if (strcmp(name, "title") == 0)
+			if (strcasecmp(name, "title") == 0)
 				capture(st, F_TITLE, TT_GUESS);
-			else if (strcmp(name, "link") == 0)
+			else if (strcasecmp(name, "link") == 0)
 				capture(st, F_LINK, TT_TEXT);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, F_DESCRIPTION, TT_HTML);
-			else if (strcmp(name, "language") == 0)
+			else if (strcasecmp(name, "language") == 0)
 				capture(st, F_LANGUAGE, TT_TEXT);
-			else if (strcmp(name, "ttl") == 0)
+			else if (strcasecmp(name, "ttl") == 0)
 				capture(st, F_TTL, TT_TEXT);
-		} else if (sp == SP_DC && strcmp(name, "language") == 0)
+		} else if (sp == SP_DC && strcasecmp(name, "language") == 0)
 			capture(st, F_LANGUAGE, TT_TEXT);
-		else if (sp == SP_DC && strcmp(name, "title") == 0)
+		else if (sp == SP_DC && strcasecmp(name, "title") == 0)
 			capture(st, F_TITLE, TT_GUESS);
-		else if ((sp == SP_ITUNES && strcmp(name, "author") == 0) ||
-		    (sp == SP_DC && strcmp(name, "creator") == 0))
+		else if ((sp == SP_ITUNES && strcasecmp(name, "author") == 0) ||
+		    (sp == SP_DC && strcasecmp(name, "creator") == 0))
 			capture(st, F_AUTHOR, TT_TEXT);
-		else if (sp == SP_SY && strcmp(name, "updatePeriod") == 0)
+		else if (sp == SP_SY && strcasecmp(name, "updatePeriod") == 0)
 			capture(st, F_SY_PERIOD, TT_TEXT);
-		else if (sp == SP_SY && strcmp(name, "updateFrequency") == 0)
+		else if (sp == SP_SY && strcasecmp(name, "updateFrequency") == 0)
 			capture(st, F_SY_FREQ, TT_TEXT);
 	}
 }
@@ -1373,13 +1478,17 @@ on_get_entity(void *ctx, const xmlChar *name)
 		if (xmlStrcmp(st->ents[i]->name, name) == 0)
 			return &st->ents[i]->ent;
 	if (st->nents == PARSE_MAX_ENTITIES ||
-	    xmlStrlen(name) >= ENTITY_NAME_MAX ||
-	    (e = htmlEntityLookup(name)) == NULL)
+	    xmlStrlen(name) >= ENTITY_NAME_MAX)
 		return NULL;
 	if ((he = calloc(1, sizeof(*he))) == NULL)
 		return NULL;
 	memcpy(he->name, name, (size_t)xmlStrlen(name) + 1);
-	n = utf8_encode(e->value, he->content);
+	/* Not HTML either: the reference stays as text, as feedparser does. */
+	if ((e = htmlEntityLookup(name)) != NULL)
+		n = utf8_encode(e->value, he->content);
+	else
+		n = (size_t)snprintf((char *)he->content, sizeof(he->content),
+		    "&%s;", (const char *)name);
 	he->content[n] = '\0';
 	he->ent.type = XML_ENTITY_DECL;
 	he->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
@@ -1409,9 +1518,7 @@ on_error(void *ctx, xmlErrorPtr e)
 	char msg[PARSE_MAX_ERROR];
 	size_t n;
 
-	/* Warnings, and namespace errors libxml2 itself keeps going on. */
-	if (e == NULL || e->level < XML_ERR_ERROR ||
-	    e->domain == XML_FROM_NAMESPACE || st->xml_err != NULL)
+	if (e == NULL || e->level < XML_ERR_ERROR || st->xml_err != NULL)
 		return;
 	snprintf(msg, sizeof(msg), "line %d: %s", e->line,
 	    e->message != NULL ? e->message : "malformed XML");
@@ -1422,6 +1529,15 @@ on_error(void *ctx, xmlErrorPtr e)
 	for (n = 0; msg[n] != '\0'; n++)
 		if (msg[n] == '\n' || msg[n] == '\r')
 			msg[n] = ' ';
+	/*
+	 * An undeclared prefix is only a namespace error: libxml2 keeps
+	 * going and so do we, but the document is not well-formed.
+	 */
+	if (e->domain == XML_FROM_NAMESPACE) {
+		if (st->note == NULL)
+			st->note = strdup(msg);
+		return;
+	}
 	st->xml_err = strdup(msg);
 	st->xml_code = e->code;
 }
@@ -1646,9 +1762,10 @@ parse_once(const char *body, size_t len, const char *doc_url,
 	if (out->ttl < 0 && st.sy_period > 0)
 		out->ttl = st.sy_period / (st.sy_freq > 0 ? st.sy_freq : 1);
 	if (st.xml_err != NULL) {
+		/* The root said "feed": what came before the error stands. */
 		out->error = st.xml_err;
 		st.xml_err = NULL;
-		rc = out->nitems > 0 ? 0 : -1;
+		rc = 0;
 		goto done;
 	}
 	if (st.note != NULL) {
