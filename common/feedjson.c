@@ -19,6 +19,73 @@ static const char *const formats[] = {
 	"atom0.3",
 };
 
+/* skip_days bit order: 0 = Sunday, as <skipDays> names them. */
+static const char *const day_names[] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday",
+};
+#define NDAYS		(sizeof(day_names) / sizeof(day_names[0]))
+#define NHOURS		24
+
+/* "skip_hours": [h, ...] and "skip_days": ["Monday", ...] into feed. */
+static int
+encode_skips(json_t *feed, const struct feed_doc *d)
+{
+	json_t *hours, *days;
+	size_t i;
+
+	if ((hours = json_array()) == NULL ||
+	    json_object_set_new(feed, "skip_hours", hours) == -1 ||
+	    (days = json_array()) == NULL ||
+	    json_object_set_new(feed, "skip_days", days) == -1)
+		return -1;
+	for (i = 0; i < NHOURS; i++)
+		if ((d->skip_hours & (UINT32_C(1) << i)) &&
+		    json_array_append_new(hours, json_integer((json_int_t)i)) == -1)
+			return -1;
+	for (i = 0; i < NDAYS; i++)
+		if ((d->skip_days & (1u << i)) &&
+		    json_array_append_new(days, json_string(day_names[i])) == -1)
+			return -1;
+	return 0;
+}
+
+/* The inverse of encode_skips(); absent lists are empty. -1: wrong shape. */
+static int
+decode_skips(const json_t *feed, struct feed_doc *d)
+{
+	json_t *hours = json_object_get(feed, "skip_hours");
+	json_t *days = json_object_get(feed, "skip_days");
+	json_t *v;
+	size_t i, j;
+
+	if (hours != NULL && !json_is_null(hours)) {
+		if (!json_is_array(hours))
+			return -1;
+		json_array_foreach(hours, i, v) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) >= NHOURS)
+				return -1;
+			d->skip_hours |= UINT32_C(1) << json_integer_value(v);
+		}
+	}
+	if (days != NULL && !json_is_null(days)) {
+		if (!json_is_array(days))
+			return -1;
+		json_array_foreach(days, i, v) {
+			if (!json_is_string(v))
+				return -1;
+			for (j = 0; j < NDAYS; j++)
+				if (strcmp(json_string_value(v), day_names[j]) == 0)
+					break;
+			if (j == NDAYS)
+				return -1;
+			d->skip_days |= (uint8_t)(1u << j);
+		}
+	}
+	return 0;
+}
+
 /* A string or null; NULL only on ENOMEM. */
 static json_t *
 str_or_null(const char *s)
@@ -102,7 +169,8 @@ feedjson_encode(const struct feed_doc *d)
 	    str_or_null(d->language)) == -1 ||
 	    json_object_set_new(feed, "format", str_or_null(d->format)) == -1 ||
 	    json_object_set_new(feed, "ttl", d->ttl >= 0 ?
-	    json_integer(d->ttl) : json_null()) == -1)
+	    json_integer(d->ttl) : json_null()) == -1 ||
+	    encode_skips(feed, d) == -1)
 		goto fail;
 	if ((items = json_array()) == NULL ||
 	    json_object_set_new(root, "items", items) == -1)
@@ -252,6 +320,8 @@ feedjson_decode(const json_t *root, struct feed_doc *d)
 				goto fail;
 			d->ttl = json_integer_value(v);
 		}
+		if (decode_skips(feed, d) == -1)
+			goto fail;
 	}
 	items = json_object_get(root, "items");
 	if (items != NULL && !json_is_null(items)) {

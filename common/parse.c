@@ -53,6 +53,9 @@
 #define TTL_MAX_MINUTES		(366 * 24 * 60)
 #define SY_MAX_FREQUENCY	100000
 #define PARSE_RETRY		2		/* internal: decode differently */
+#define HOURS_PER_DAY		24
+#define SKIP_HOUR_MAX		24		/* 24 is read as 0 */
+#define DAYS_PER_WEEK		7
 
 #define NS_ATOM10	"http://www.w3.org/2005/Atom"
 #define NS_ATOM03	"http://purl.org/atom/ns#"
@@ -77,7 +80,7 @@ enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES };
 enum field {
 	F_NONE,
 	F_TITLE, F_LINK, F_DESCRIPTION, F_LANGUAGE, F_TTL, F_SY_PERIOD,
-	F_SY_FREQ,
+	F_SY_FREQ, F_SKIP_HOUR, F_SKIP_DAY,
 	I_TITLE, I_LINK, I_GUID, I_PUBLISHED, I_UPDATED, I_AUTHOR,
 	I_AUTHOR_NAME, I_AUTHOR_EMAIL, I_SUMMARY, I_CONTENT, I_CATEGORY,
 	I_KEYWORDS, F_AUTHOR,
@@ -126,6 +129,7 @@ struct pstate {
 	char			*note;		/* not well-formed, recovered */
 
 	int			 channel_depth;	/* 0: not inside */
+	int			 skip_depth;	/* skipHours/skipDays, 0: not */
 	int			 item_depth;	/* 0: not inside */
 	int			 item_skip;	/* past PARSE_MAX_ITEMS */
 	int			 author_depth;
@@ -146,6 +150,12 @@ struct pstate {
 
 	struct html_entity	*ents[PARSE_MAX_ENTITIES];
 	int			 nents;
+};
+
+/* <skipDays> names, bit order of struct feed_doc.skip_days. */
+static const char *const day_names[DAYS_PER_WEEK] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday",
 };
 
 static const char *const void_elems[] = {
@@ -1013,6 +1023,19 @@ end_capture(struct pstate *st)
 			st->sy_freq = v;
 		free(s);
 		break;
+	case F_SKIP_HOUR:
+		/* RSS 2.0: 0-23; some publishers write 24 for midnight. */
+		if ((v = parse_small_int(s, SKIP_HOUR_MAX)) >= 0)
+			d->skip_hours |= UINT32_C(1) << (v % HOURS_PER_DAY);
+		free(s);
+		break;
+	case F_SKIP_DAY:
+		clean_text(s);
+		for (v = 0; s != NULL && v < DAYS_PER_WEEK; v++)
+			if (strcasecmp(s, day_names[v]) == 0)
+				d->skip_days |= (uint8_t)(1u << v);
+		free(s);
+		break;
 	case I_TITLE:
 		set_once(&it->title, title_take(s, tt));
 		break;
@@ -1229,8 +1252,20 @@ start_rss(struct pstate *st, const char *name, enum space sp,
 			capture(st, I_KEYWORDS, TT_TEXT);
 		return;
 	}
+	if (st->skip_depth && d == st->skip_depth + 1 && sp == SP_CORE) {
+		if (strcasecmp(name, "hour") == 0)
+			capture(st, F_SKIP_HOUR, TT_TEXT);
+		else if (strcasecmp(name, "day") == 0)
+			capture(st, F_SKIP_DAY, TT_TEXT);
+		return;
+	}
 	if (st->channel_depth && d == st->channel_depth + 1 &&
 	    !st->item_depth) {
+		if (sp == SP_CORE && (strcasecmp(name, "skipHours") == 0 ||
+		    strcasecmp(name, "skipDays") == 0)) {
+			st->skip_depth = d;
+			return;
+		}
 		if (sp == SP_CORE) {
 			if (strcasecmp(name, "title") == 0)
 				capture(st, F_TITLE, TT_GUESS);
@@ -1398,6 +1433,8 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		end_author(st);
 	else if (d == st->item_depth)
 		end_item(st);
+	else if (d == st->skip_depth)
+		st->skip_depth = 0;
 	else if (d == st->channel_depth)
 		st->channel_depth = 0;
 	free(st->frames[d].own);
@@ -1632,6 +1669,46 @@ http_charset(const char *ct, char out[CHARSET_MAX])
 }
 
 /*
+ * The encoding="..." of an XML declaration at p[0..n) into out; 1 if
+ * found.  Only for names libxml2 2.9.14 refuses to read from the
+ * declaration itself although iconv knows them (encoding="437" breaks
+ * the XML EncName rule, and libxml2 stops at it even when told to ignore
+ * it): returns the length of the declaration, which the caller skips
+ * while forcing the name; else 0.
+ */
+static size_t
+declared_encoding(const unsigned char *p, size_t n, char out[CHARSET_MAX])
+{
+	const unsigned char *end, *q;
+	size_t k = 0;
+	unsigned char quote;
+
+	if (n < 6 || memcmp(p, "<?xml", 5) != 0 ||
+	    (end = memmem(p, n, "?>", 2)) == NULL)
+		return 0;
+	q = memmem(p, (size_t)(end - p), "encoding", 8);
+	if (q == NULL)
+		return 0;
+	for (q += 8; q < end && (*q == ' ' || *q == '\t' || *q == '\r' ||
+	    *q == '\n' || *q == '='); q++)
+		;
+	if (q >= end || (*q != '"' && *q != '\''))
+		return 0;
+	quote = *q++;
+	while (q + k < end && q[k] != quote && k + 1 < CHARSET_MAX) {
+		if (!isalnum(q[k]) && strchr("-_.:", q[k]) == NULL)
+			return 0;
+		out[k] = (char)q[k];
+		k++;
+	}
+	out[k] = '\0';
+	/* What libxml2 reads itself needs no help (and keeps its checks). */
+	if (k > 0 && q + k < end && q[k] == quote && !isalpha(q[0]))
+		return (size_t)(end + 2 - p);
+	return 0;
+}
+
+/*
  * 1 (and an error recorded) if the converter met bytes the encoding does
  * not have: libxml2 then stops without a parser error, and the document
  * must not pass as complete.
@@ -1795,7 +1872,7 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 	const unsigned char *p = (const unsigned char *)body;
 	char charset[CHARSET_MAX];
 	const char *enc = NULL;
-	size_t start = 0, ws;
+	size_t start = 0, ws, decl;
 	int rc;
 
 	if (body == NULL)
@@ -1847,6 +1924,11 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 			start = ws;
 		if (enc == NULL && http_charset(content_type, charset))
 			enc = charset;
+		else if (enc == NULL && (decl = declared_encoding(p + start,
+		    len - start, charset)) > 0) {
+			enc = charset;
+			start += decl;
+		}
 	}
 	if (too_many_attrs(p + start, len - start)) {
 		char msg[PARSE_MAX_ERROR];
