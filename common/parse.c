@@ -41,6 +41,7 @@
 
 #include "date.h"
 #include "html.h"
+#include "jsonfeed.h"
 #include "parse.h"
 #include "url.h"
 #include "util.h"
@@ -406,8 +407,8 @@ collapse_ws(char *s)
 }
 
 /* Plain text for display: no controls, whitespace collapsed. */
-static char *
-clean_text(char *s)
+char *
+parse_clean_text(char *s)
 {
 	if (s != NULL) {
 		strip_controls(s);
@@ -508,7 +509,7 @@ title_take(char *s, enum text_type tt)
 	if (tt == TT_HTML || tt == TT_XHTML ||
 	    (tt == TT_GUESS && looks_like_html(s)))
 		s = html_take(s);
-	clean_text(s);
+	parse_clean_text(s);
 	if (s != NULL)
 		str_truncate_utf8(s, PARSE_MAX_TITLE);
 	return s;
@@ -757,7 +758,8 @@ add_enclosure(struct pstate *st, char *url, char *type, char *length)
 	it->enclosures = n;
 	n = &it->enclosures[it->nenclosures++];
 	n->url = url;
-	n->type = type != NULL && type[0] != '\0' ? clean_text(type) : NULL;
+	n->type = type != NULL && type[0] != '\0' ?
+	    parse_clean_text(type) : NULL;
 	n->length = parse_length(length);
 	if (n->type == NULL)
 		free(type);
@@ -775,7 +777,7 @@ add_category(struct pstate *st, char *s)
 	struct feed_item *it = &st->cur;
 	char **n;
 
-	clean_text(s);
+	parse_clean_text(s);
 	if (s == NULL || s[0] == '\0' || it->ncategories >= PARSE_MAX_LIST)
 		goto out;
 	str_truncate_utf8(s, PARSE_MAX_TITLE);
@@ -995,7 +997,7 @@ end_capture(struct pstate *st)
 		set_once(&d->description, summary_take(s, tt));
 		break;
 	case F_LANGUAGE:
-		set_once(&d->language, clean_text(s));
+		set_once(&d->language, parse_clean_text(s));
 		break;
 	case F_TTL:
 		if ((v = parse_small_int(s, TTL_MAX_MINUTES)) >= 0)
@@ -1003,7 +1005,7 @@ end_capture(struct pstate *st)
 		free(s);
 		break;
 	case F_SY_PERIOD:
-		clean_text(s);
+		parse_clean_text(s);
 		if (s == NULL)
 			break;
 		if (strcmp(s, "hourly") == 0)
@@ -1030,7 +1032,7 @@ end_capture(struct pstate *st)
 		free(s);
 		break;
 	case F_SKIP_DAY:
-		clean_text(s);
+		parse_clean_text(s);
 		for (v = 0; s != NULL && v < DAYS_PER_WEEK; v++)
 			if (strcasecmp(s, day_names[v]) == 0)
 				d->skip_days |= (uint8_t)(1u << v);
@@ -1054,13 +1056,13 @@ end_capture(struct pstate *st)
 		set_date(st, &it->updated, s);
 		break;
 	case I_AUTHOR:
-		set_once(&it->author, author_take(clean_text(s)));
+		set_once(&it->author, author_take(parse_clean_text(s)));
 		break;
 	case I_AUTHOR_NAME:
-		set_once(&st->author_name, clean_text(s));
+		set_once(&st->author_name, parse_clean_text(s));
 		break;
 	case I_AUTHOR_EMAIL:
-		set_once(&st->author_email, clean_text(s));
+		set_once(&st->author_email, parse_clean_text(s));
 		break;
 	case I_SUMMARY:
 		set_once(&it->summary, summary_take(s, tt));
@@ -1075,7 +1077,7 @@ end_capture(struct pstate *st)
 		add_keywords(st, s);
 		break;
 	case F_AUTHOR:
-		set_once(&st->feed_author, author_take(clean_text(s)));
+		set_once(&st->feed_author, author_take(parse_clean_text(s)));
 		break;
 	case F_NONE:
 		free(s);
@@ -1171,7 +1173,7 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 		st->atom03 = (uri != NULL && strcmp(uri, NS_ATOM03) == 0) ||
 		    (ver != NULL && strcmp(ver, "0.3") == 0);
 		d->format = st->atom03 ? "atom0.3" : "atom1.0";
-		set_once(&d->language, clean_text(attr_get(attrs, nattrs,
+		set_once(&d->language, parse_clean_text(attr_get(attrs, nattrs,
 		    NS_XML, "lang")));
 	} else
 		refuse(st, "not a feed: root element <%s%s%.64s>",
@@ -1917,6 +1919,10 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 			out->error = strdup("empty document");
 			return -1;
 		}
+		/* JSON Feed: a JSON object where XML has its first '<'. */
+		if (p[ws] == '{')
+			return jsonfeed_parse(body + ws, len - ws, doc_url,
+			    out);
 		if (ws == start && start > 0) {
 			start = 0;	/* BOM right before '<': leave it */
 			enc = NULL;

@@ -26,7 +26,8 @@
 void	parse_init(void);
 
 /*
- * Parses body[0..len).  doc_url is the document's URL (base for relative
+ * Parses body[0..len): RSS, Atom or JSON Feed (a body starting with
+ * '{').  doc_url is the document's URL (base for relative
  * links), content_type the HTTP Content-Type header (its charset counts);
  * both may be NULL.  out must be initialised with feed_doc_init().
  *
@@ -37,5 +38,11 @@ void	parse_init(void);
  */
 int	parse_feed(const char *body, size_t len, const char *doc_url,
 	    const char *content_type, struct feed_doc *out);
+
+/*
+ * Plain text in place: control characters removed, whitespace runs
+ * collapsed to one space, trimmed.  Returns s (NULL-safe).
+ */
+char	*parse_clean_text(char *s);
 
 #endif
