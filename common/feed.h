@@ -34,6 +34,7 @@ struct feed_item {
 	size_t	 ncategories;
 	struct feed_enclosure *enclosures;
 	size_t	 nenclosures;
+	int	 date_clamped;	/* a date was in the future: set to fetch time */
 };
 
 struct feed_doc {

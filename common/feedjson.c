@@ -118,7 +118,9 @@ encode_item(const struct feed_item *it)
 	    json_object_set_new(o, "updated", time_or_null(it->updated)) == -1 ||
 	    json_object_set_new(o, "author", str_or_null(it->author)) == -1 ||
 	    json_object_set_new(o, "summary", str_or_null(it->summary)) == -1 ||
-	    json_object_set_new(o, "content", str_or_null(it->content)) == -1)
+	    json_object_set_new(o, "content", str_or_null(it->content)) == -1 ||
+	    json_object_set_new(o, "date_clamped",
+	    json_boolean(it->date_clamped)) == -1)
 		goto fail;
 	if ((cats = json_array()) == NULL ||
 	    json_object_set_new(o, "categories", cats) == -1)
@@ -235,6 +237,10 @@ decode_item(const json_t *o, struct feed_item *it)
 	    get_time(o, "published", &it->published) == -1 ||
 	    get_time(o, "updated", &it->updated) == -1)
 		return -1;
+	v = json_object_get(o, "date_clamped");
+	if (v != NULL && !json_is_boolean(v))
+		return -1;
+	it->date_clamped = json_is_true(v);
 	cats = json_object_get(o, "categories");
 	if (cats != NULL && !json_is_null(cats)) {
 		if (!json_is_array(cats))

@@ -1968,3 +1968,26 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 	}
 	return rc;
 }
+
+size_t
+parse_clamp_future(struct feed_doc *d, int64_t fetch_time)
+{
+	struct feed_item *it;
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nitems; i++) {
+		it = &d->items[i];
+		if (it->published != TIME_NONE &&
+		    it->published > fetch_time + PARSE_FUTURE_TOLERANCE) {
+			it->published = fetch_time;
+			it->date_clamped = 1;
+		}
+		if (it->updated != TIME_NONE &&
+		    it->updated > fetch_time + PARSE_FUTURE_TOLERANCE) {
+			it->updated = fetch_time;
+			it->date_clamped = 1;
+		}
+		n += it->date_clamped != 0;
+	}
+	return n;
+}

@@ -40,6 +40,21 @@ int	parse_feed(const char *body, size_t len, const char *doc_url,
 	    const char *content_type, struct feed_doc *out);
 
 /*
+ * Dates further than this past the fetch time are publisher mistakes
+ * (wrong zone, wrong year, a post "scheduled" into the listing).  A
+ * day covers every real zone offset.
+ */
+#define PARSE_FUTURE_TOLERANCE	(24 * 60 * 60)
+
+/*
+ * Clamps every item date later than fetch_time + PARSE_FUTURE_TOLERANCE
+ * to fetch_time and sets the item's date_clamped.  Returns how many
+ * items were clamped.  Separate from parse_feed() so that stays a pure
+ * function of its input: the caller supplies the clock.
+ */
+size_t	parse_clamp_future(struct feed_doc *d, int64_t fetch_time);
+
+/*
  * Plain text in place: control characters removed, whitespace runs
  * collapsed to one space, trimmed.  Returns s (NULL-safe).
  */
