@@ -120,3 +120,11 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# Parser conformance over tests/conformance (a copy of the shared corpus):
+# fails below the floors of docs/CONFORMANCE.md.  `make test` runs the same
+# script through tests/run.sh.
+conformance: client/tidings
+	@sh tests/integration/test_conformance.sh
+
+.PHONY: conformance

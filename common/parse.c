@@ -72,7 +72,7 @@
 #define NS_ITUNES	"http://www.itunes.com/dtds/podcast-1.0.dtd"
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
-enum root_kind { ROOT_NONE, ROOT_RSS, ROOT_RDF, ROOT_ATOM };
+enum root_kind { ROOT_NONE, ROOT_RSS, ROOT_RDF, ROOT_ATOM, ROOT_CDF };
 
 /* Vocabulary an element belongs to, relative to the root's format. */
 enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES };
@@ -640,6 +640,20 @@ attr_get(const xmlChar **attrs, int nattrs, const char *ns, const char *name)
 	return NULL;
 }
 
+/* Attribute without namespace whose name matches name in any case. */
+static char *
+attr_get_ci(const xmlChar **attrs, int nattrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nattrs; i++)
+		if (attrs[i * 5 + 2] == NULL &&
+		    strcasecmp((const char *)attrs[i * 5], name) == 0)
+			return attr_get(attrs + i * 5, 1, NULL,
+			    (const char *)attrs[i * 5]);
+	return NULL;
+}
+
 static enum space
 space_of(struct pstate *st, const char *uri, const char *prefix)
 {
@@ -1175,11 +1189,48 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 		d->format = st->atom03 ? "atom0.3" : "atom1.0";
 		set_once(&d->language, parse_clean_text(attr_get(attrs, nattrs,
 		    NS_XML, "lang")));
+	} else if (strcasecmp(name, "channel") == 0 && uri == NULL) {
+		/* Microsoft's Channel Definition Format (1997), as feedparser. */
+		st->kind = ROOT_CDF;
+		st->channel_depth = 1;
+		d->format = "cdf";
+		set_once(&d->link, url_take(st, attr_get_ci(attrs, nattrs,
+		    "href")));
 	} else
 		refuse(st, "not a feed: root element <%s%s%.64s>",
 		    prefix != NULL ? prefix : "", prefix != NULL ? ":" : "",
 		    name);
 	free(ver);
+}
+
+/*
+ * CDF: <CHANNEL HREF><TITLE/><ABSTRACT/><ITEM HREF LASTMOD>...</ITEM>,
+ * names in any case.
+ */
+static void
+start_cdf(struct pstate *st, const char *name, const xmlChar **attrs,
+    int nattrs)
+{
+	int d = st->depth;
+
+	if (st->item_depth && d == st->item_depth + 1 && !st->item_skip) {
+		if (strcasecmp(name, "title") == 0)
+			capture(st, I_TITLE, TT_GUESS);
+		else if (strcasecmp(name, "abstract") == 0)
+			capture(st, I_SUMMARY, TT_HTML);
+	} else if (!st->item_depth && d == st->channel_depth + 1) {
+		if (strcasecmp(name, "title") == 0)
+			capture(st, F_TITLE, TT_GUESS);
+		else if (strcasecmp(name, "abstract") == 0)
+			capture(st, F_DESCRIPTION, TT_HTML);
+		else if (strcasecmp(name, "item") == 0) {
+			start_item(st, attrs, nattrs);
+			st->cur.link = url_take(st, attr_get_ci(attrs, nattrs,
+			    "href"));
+			set_date(st, &st->cur.updated, attr_get_ci(attrs,
+			    nattrs, "lastmod"));
+		}
+	}
 }
 
 /*
@@ -1410,7 +1461,9 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		    nb_attributes);
 		return;
 	}
-	if (st->kind == ROOT_ATOM)
+	if (st->kind == ROOT_CDF)
+		start_cdf(st, name, attributes, nb_attributes);
+	else if (st->kind == ROOT_ATOM)
 		start_atom(st, name, space_of(st, uri, (const char *)prefix),
 		    attributes, nb_attributes);
 	else if (st->kind != ROOT_NONE)
