@@ -604,12 +604,13 @@ static const struct { const char *from, *to; } local_names[] = {
 	{ "\xce\x9d\xce\xbf\xce\xad", "Nov" },	/* Νοέ */
 	{ "\xce\x9d\xce\xbf\xce\xb5", "Nov" },	/* Νοε */
 	{ "\xce\x94\xce\xb5\xce\xba", "Dec" },	/* Δεκ */
-	{ "janu\xc3\xa1r", "01" }, { "febru\xc3\xa1r", "02" },
-	{ "m\xc3\xa1rcius", "03" }, { "\xc3\xa1prilis", "04" },
-	{ "m\xc3\xa1jus", "05" }, { "j\xc3\xbanius", "06" },
-	{ "j\xc3\xbalius", "07" }, { "augusztus", "08" },
-	{ "szeptember", "09" }, { "okt\xc3\xb3" "ber", "10" },
-	{ "november", "11" }, { "december", "12" },
+	/* Hungarian only as "2004-július-13", so English is left alone. */
+	{ "-janu\xc3\xa1r-", "-01-" }, { "-febru\xc3\xa1r-", "-02-" },
+	{ "-m\xc3\xa1rcius-", "-03-" }, { "-\xc3\xa1prilis-", "-04-" },
+	{ "-m\xc3\xa1jus-", "-05-" }, { "-j\xc3\xbanius-", "-06-" },
+	{ "-j\xc3\xbalius-", "-07-" }, { "-augusztus-", "-08-" },
+	{ "-szeptember-", "-09-" }, { "-okt\xc3\xb3" "ber-", "-10-" },
+	{ "-november-", "-11-" }, { "-december-", "-12-" },
 };
 
 /* Rewrites localized names in buf in place. */
@@ -619,6 +620,13 @@ delocalize(char *buf)
 	size_t i, nf, nt;
 	char *p;
 
+	/* Every name is non-ASCII or between dashes: most dates skip this. */
+	for (p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 ||
+		    (*p == '-' && isalpha((unsigned char)p[1])))
+			break;
+	if (*p == '\0')
+		return;
 	for (i = 0; i < sizeof(local_names) / sizeof(local_names[0]); i++) {
 		nf = strlen(local_names[i].from);
 		nt = strlen(local_names[i].to);

@@ -375,7 +375,12 @@ strip_controls(char *s)
 {
 	char *r, *w;
 
-	for (r = w = s; *r != '\0'; r++) {
+	/* Most text has none: find the first before rewriting anything. */
+	for (r = s; *r != '\0'; r++)
+		if (((unsigned char)*r < 0x20 && *r != '\t' && *r != '\n' &&
+		    *r != '\r') || *r == 0x7f)
+			break;
+	for (w = r; *r != '\0'; r++) {
 		unsigned char c = (unsigned char)*r;
 
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
