@@ -970,9 +970,9 @@ author_take(char *s)
 
 /* Minutes of <ttl> (or sy:updateFrequency) as a bounded integer, or -1. */
 static int64_t
-parse_small_int(const char *s, int64_t max)
+parse_small_int(char *s, int64_t max)
 {
-	int64_t v = parse_length(s);
+	int64_t v = parse_length(s != NULL ? str_trim(s) : NULL);
 
 	return v > max ? -1 : v;
 }
@@ -1930,7 +1930,7 @@ parse_feed(const char *body, size_t len, const char *doc_url,
     const char *content_type, struct feed_doc *out)
 {
 	const unsigned char *p = (const unsigned char *)body;
-	char charset[CHARSET_MAX];
+	char charset[CHARSET_MAX], declared[CHARSET_MAX];
 	const char *enc = NULL;
 	size_t start = 0, ws, decl;
 	int rc;
@@ -1986,13 +1986,14 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 			enc = NULL;
 		} else
 			start = ws;
+		/* Skipped either way: libxml2 would stop at the name. */
+		decl = declared_encoding(p + start, len - start, declared);
 		if (enc == NULL && http_charset(content_type, charset))
 			enc = charset;
-		else if (enc == NULL && (decl = declared_encoding(p + start,
-		    len - start, charset)) > 0) {
-			enc = charset;
+		else if (enc == NULL && decl > 0)
+			enc = declared;
+		if (enc != NULL)
 			start += decl;
-		}
 	}
 	if (too_many_attrs(p + start, len - start)) {
 		char msg[PARSE_MAX_ERROR];
