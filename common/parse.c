@@ -37,6 +37,7 @@
 #include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/uri.h>
 #include <libxml/xmlerror.h>
 
 #include "date.h"
@@ -565,6 +566,22 @@ content_take(char *s, enum text_type tt)
 }
 
 /*
+ * 1 if s is a relative reference (RFC 3986 4.2): no scheme, and no space
+ * or control a browser would strip to find one ("java\tscript:").
+ */
+static int
+is_relative_ref(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	p = strpbrk(s, ":/?#");
+	return p == NULL || *p != ':';
+}
+
+/*
  * An http(s) URL resolved against the element's xml:base (then the
  * document URL), or NULL.  With no base at all a relative reference is
  * kept as published: it is all there is, and whoever knows the
@@ -583,11 +600,17 @@ url_take(struct pstate *st, char *raw)
 		free(raw);
 		return NULL;
 	}
-	if ((base == NULL || !url_is_http(base)) && strstr(raw, "://") == NULL &&
-	    strncasecmp(raw, "javascript:", 11) != 0 &&
-	    strncasecmp(raw, "data:", 5) != 0) {
-		strip_controls(raw);
-		return raw;
+	if ((base == NULL || is_relative_ref(base)) && is_relative_ref(raw)) {
+		xmlChar *r;
+
+		if (base == NULL)
+			return raw;
+		/* A relative xml:base over a relative link: still relative. */
+		r = xmlBuildURI((const xmlChar *)raw, (const xmlChar *)base);
+		free(raw);
+		u = r != NULL ? strdup((const char *)r) : NULL;
+		xmlFree(r);
+		return u;
 	}
 	u = url_resolve(base, raw);
 	free(raw);

@@ -222,6 +222,21 @@ test_text_and_links(void)
 	CHECK(d.nitems == 1 && d.items[0].link != NULL &&
 	    strcmp(d.items[0].link, "/a/b") == 0);
 	feed_doc_free(&d);
+	/* Without a base, only true relative references are kept. */
+	CHECK_INT(parse_str(RSS("<item><link>java&#9;script:alert(1)</link>"
+	    "</item><item><link>JavaScript:alert(1)</link></item><item>"
+	    "<link>mailto:a@b.c</link></item>"), NULL, NULL, &d), 0);
+	CHECK_INT(d.nitems, 3);
+	CHECK(d.nitems == 3 && d.items[0].link == NULL &&
+	    d.items[1].link == NULL && d.items[2].link == NULL);
+	feed_doc_free(&d);
+	/* A relative xml:base over a relative link stays relative. */
+	CHECK_INT(parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xml:base=\"/blog/\"><entry><link href=\"2013/x\"/></entry>"
+	    "</feed>", NULL, NULL, &d), 0);
+	CHECK(d.nitems == 1 && d.items[0].link != NULL &&
+	    strcmp(d.items[0].link, "/blog/2013/x") == 0);
+	feed_doc_free(&d);
 	/* With the document URL it resolves; javascript: never passes. */
 	CHECK_INT(parse_str(RSS("<item><link>/a/b</link></item><item>"
 	    "<link>javascript:alert(1)</link></item>"), "https://ex.com/f",
