@@ -1,6 +1,6 @@
 /*
- * parse.c - RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into struct feed_doc (see
- * parse.h).
+ * parse.c - RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and CDF into struct feed_doc
+ * (see parse.h).
  *
  * Streams the body through libxml2's push SAX parser; no tree is built.
  * Owns the parser state (struct pstate) for one call and everything hung
@@ -19,10 +19,12 @@
  *   2. the charset parameter of the HTTP Content-Type (RFC 7303 section 3:
  *      it overrides the XML declaration for every XML media type), if
  *      libxml2/iconv knows it - the declaration is then ignored;
- *   3. the XML declaration, else UTF-8.
+ *   3. the XML declaration (a name libxml2 refuses to read there, like
+ *      "437", is forced through its iconv backend instead), else UTF-8.
  * If the result is UTF-8 but the bytes are not, the parse is retried once
  * as windows-1252 (a superset of Latin-1 in practice) and the document is
  * flagged with an error saying the declared encoding was wrong.
+ * A body whose first character is '{' goes to jsonfeed.c instead.
  */
 #include <ctype.h>
 #include <stdarg.h>
