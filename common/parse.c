@@ -73,12 +73,14 @@
 #define NS_SY		"http://purl.org/rss/1.0/modules/syndication/"
 #define NS_XHTML	"http://www.w3.org/1999/xhtml"
 #define NS_ITUNES	"http://www.itunes.com/dtds/podcast-1.0.dtd"
+#define NS_MEDIA	"http://search.yahoo.com/mrss/"
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
 enum root_kind { ROOT_NONE, ROOT_RSS, ROOT_RDF, ROOT_ATOM, ROOT_CDF };
 
 /* Vocabulary an element belongs to, relative to the root's format. */
-enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES };
+enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES,
+	SP_MEDIA };
 
 /* What a captured element's text becomes. */
 enum field {
@@ -137,7 +139,9 @@ struct pstate {
 	int			 item_depth;	/* 0: not inside */
 	int			 item_skip;	/* past PARSE_MAX_ITEMS */
 	int			 author_depth;
+	int			 media_group_depth;
 	struct feed_item	 cur;
+	struct feed_item	 media;		/* media:content, a fallback */
 	int			 guid_permalink; /* -1 absent, 0, 1 */
 	int			 link_rank;
 	int			 feed_link_rank;
@@ -699,6 +703,8 @@ space_of(struct pstate *st, const char *uri, const char *prefix)
 			return SP_SY;
 		if (strcmp(prefix, "itunes") == 0)
 			return SP_ITUNES;
+		if (strcmp(prefix, "media") == 0)
+			return SP_MEDIA;
 		return SP_OTHER;
 	}
 	if (strcmp(uri, NS_DC) == 0)
@@ -710,6 +716,8 @@ space_of(struct pstate *st, const char *uri, const char *prefix)
 	/* Apple's own documents spell it .../DTDs/Podcast-1.0.dtd. */
 	if (strcasecmp(uri, NS_ITUNES) == 0)
 		return SP_ITUNES;
+	if (strncmp(uri, NS_MEDIA, strlen(NS_MEDIA) - 1) == 0)
+		return SP_MEDIA;	/* with or without the final '/' */
 	if (st->kind == ROOT_ATOM)
 		return strcmp(uri, NS_ATOM10) == 0 ||
 		    strcmp(uri, NS_ATOM03) == 0 || (st->root_ns != NULL &&
@@ -788,9 +796,9 @@ parse_length(const char *s)
 }
 
 static void
-add_enclosure(struct pstate *st, char *url, char *type, char *length)
+add_enclosure_to(struct pstate *st, struct feed_item *it, char *url,
+    char *type, char *length)
 {
-	struct feed_item *it = &st->cur;
 	struct feed_enclosure *n;
 
 	url = url_take(st, url);
@@ -813,6 +821,34 @@ add_enclosure(struct pstate *st, char *url, char *type, char *length)
 	free(url);
 	free(type);
 	free(length);
+}
+
+static void
+add_enclosure(struct pstate *st, char *url, char *type, char *length)
+{
+	add_enclosure_to(st, &st->cur, url, type, length);
+}
+
+/*
+ * Media RSS <media:content> (alone or in <media:group>), at item depth
+ * d: kept aside, and the item's enclosures only if it has no <enclosure>
+ * or rel="enclosure" link, which say the same more plainly.
+ */
+static int
+media_content(struct pstate *st, const char *name, enum space sp, int d,
+    const xmlChar **attrs, int nattrs)
+{
+	if (sp != SP_MEDIA)
+		return 0;
+	if (strcmp(name, "group") == 0 && d == st->item_depth + 1)
+		st->media_group_depth = d;
+	else if (strcmp(name, "content") == 0 && (d == st->item_depth + 1 ||
+	    (st->media_group_depth && d == st->media_group_depth + 1)))
+		add_enclosure_to(st, &st->media,
+		    attr_get(attrs, nattrs, NULL, "url"),
+		    attr_get(attrs, nattrs, NULL, "type"),
+		    attr_get(attrs, nattrs, NULL, "fileSize"));
+	return 1;
 }
 
 static void
@@ -902,6 +938,8 @@ static void
 start_item(struct pstate *st, const xmlChar **attrs, int nattrs)
 {
 	feed_item_free(&st->cur);
+	feed_item_free(&st->media);
+	st->media_group_depth = 0;
 	st->cur.published = TIME_NONE;
 	st->cur.updated = TIME_NONE;
 	st->item_depth = st->depth;
@@ -931,6 +969,12 @@ end_item(struct pstate *st)
 	if (st->item_skip) {
 		feed_item_free(it);
 		return;
+	}
+	if (it->nenclosures == 0 && st->media.nenclosures > 0) {
+		it->enclosures = st->media.enclosures;
+		it->nenclosures = st->media.nenclosures;
+		st->media.enclosures = NULL;
+		st->media.nenclosures = 0;
 	}
 	/* A permalink guid stands in for a missing <link>. */
 	if (it->link == NULL && it->guid != NULL && st->guid_permalink != 0 &&
@@ -1285,6 +1329,9 @@ start_rss(struct pstate *st, const char *name, enum space sp,
 		start_item(st, attrs, nattrs);
 		return;
 	}
+	if (st->item_depth && !st->item_skip && media_content(st, name, sp, d,
+	    attrs, nattrs))
+		return;
 	if (st->item_depth && d == st->item_depth + 1) {
 		if (st->item_skip)
 			return;
@@ -1387,6 +1434,8 @@ start_atom(struct pstate *st, const char *name, enum space sp,
 		return;
 	}
 	if (st->item_depth && st->item_skip)
+		return;
+	if (st->item_depth && media_content(st, name, sp, d, attrs, nattrs))
 		return;
 	if (st->author_depth && d == st->author_depth + 1 && sp == SP_CORE) {
 		if (strcmp(name, "name") == 0)
@@ -1514,6 +1563,8 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		capture_child_end(st, (const char *)localname);
 	else if (st->cap_field != F_NONE)
 		end_capture(st);
+	else if (d == st->media_group_depth)
+		st->media_group_depth = 0;
 	else if (d == st->author_depth)
 		end_author(st);
 	else if (d == st->item_depth)
@@ -1821,6 +1872,7 @@ pstate_free(struct pstate *st)
 	for (i = 0; i <= PARSE_MAX_DEPTH; i++)
 		free(st->frames[i].own);
 	feed_item_free(&st->cur);
+	feed_item_free(&st->media);
 	free(st->cap.p);
 	free(st->author_name);
 	free(st->author_email);

@@ -295,6 +295,38 @@ test_text_and_links(void)
 	feed_doc_free(&d);
 }
 
+/* Media RSS: media:content (in a group or not) when no enclosure says it. */
+static void
+test_media(void)
+{
+	struct feed_doc d;
+
+	CHECK_INT(parse_str("<rss xmlns:media=\"http://search.yahoo.com/mrss/\">"
+	    "<channel><item><media:group><media:content url=\"https://ex.com/"
+	    "v.mp4\" type=\"video/mp4\" fileSize=\"99\"/><media:thumbnail "
+	    "url=\"https://ex.com/t.jpg\"/></media:group></item><item>"
+	    "<enclosure url=\"https://ex.com/e.mp3\" length=\"5\"/>"
+	    "<media:content url=\"https://ex.com/m.mp3\"/></item><item>"
+	    "<media:content url=\"javascript:x\"/></item></channel></rss>",
+	    NULL, NULL, &d), 0);
+	CHECK_INT(d.nitems, 3);
+	if (d.nitems == 3) {
+		CHECK_INT(d.items[0].nenclosures, 1);
+		if (d.items[0].nenclosures == 1) {
+			CHECK_STR(d.items[0].enclosures[0].url,
+			    "https://ex.com/v.mp4");
+			CHECK_STR(d.items[0].enclosures[0].type, "video/mp4");
+			CHECK_INT(d.items[0].enclosures[0].length, 99);
+		}
+		CHECK_INT(d.items[1].nenclosures, 1);
+		if (d.items[1].nenclosures == 1)
+			CHECK_STR(d.items[1].enclosures[0].url,
+			    "https://ex.com/e.mp3");
+		CHECK_INT(d.items[2].nenclosures, 0);
+	}
+	feed_doc_free(&d);
+}
+
 static void
 test_future(void)
 {
@@ -335,6 +367,7 @@ main(void)
 	test_encodings();
 	test_skips();
 	test_text_and_links();
+	test_media();
 	test_future();
 	return TEST_DONE();
 }
