@@ -429,6 +429,15 @@ parse_clean_text(char *s)
 	return s;
 }
 
+/* A short plain-text field (author, language): cleaned, capped. */
+static char *
+short_text(char *s)
+{
+	if (parse_clean_text(s) != NULL)
+		str_truncate_utf8(s, PARSE_MAX_TITLE);
+	return s;
+}
+
 /* Heuristic of feedparser: a tag, a closing tag or an entity reference. */
 static int
 looks_like_html(const char *s)
@@ -951,7 +960,7 @@ start_item(struct pstate *st, const xmlChar **attrs, int nattrs)
 		char *about = attr_get(attrs, nattrs, NS_RDF, "about");
 
 		if (about != NULL)
-			str_trim(about);
+			str_truncate_utf8(str_trim(about), PARSE_MAX_URL);
 		set_once(&st->cur.guid, about);
 	}
 }
@@ -1085,7 +1094,7 @@ end_capture(struct pstate *st)
 		set_once(&d->description, summary_take(s, tt));
 		break;
 	case F_LANGUAGE:
-		set_once(&d->language, parse_clean_text(s));
+		set_once(&d->language, short_text(s));
 		break;
 	case F_TTL:
 		if ((v = parse_small_int(s, TTL_MAX_MINUTES)) >= 0)
@@ -1134,7 +1143,7 @@ end_capture(struct pstate *st)
 		break;
 	case I_GUID:
 		if (s != NULL)
-			str_trim(s);
+			str_truncate_utf8(str_trim(s), PARSE_MAX_URL);
 		set_once(&it->guid, s);
 		break;
 	case I_PUBLISHED:
@@ -1144,13 +1153,13 @@ end_capture(struct pstate *st)
 		set_date(st, &it->updated, s);
 		break;
 	case I_AUTHOR:
-		set_once(&it->author, author_take(parse_clean_text(s)));
+		set_once(&it->author, author_take(short_text(s)));
 		break;
 	case I_AUTHOR_NAME:
-		set_once(&st->author_name, parse_clean_text(s));
+		set_once(&st->author_name, short_text(s));
 		break;
 	case I_AUTHOR_EMAIL:
-		set_once(&st->author_email, parse_clean_text(s));
+		set_once(&st->author_email, short_text(s));
 		break;
 	case I_SUMMARY:
 		set_once(&it->summary, summary_take(s, tt));
@@ -1165,7 +1174,7 @@ end_capture(struct pstate *st)
 		add_keywords(st, s);
 		break;
 	case F_AUTHOR:
-		set_once(&st->feed_author, author_take(parse_clean_text(s)));
+		set_once(&st->feed_author, author_take(short_text(s)));
 		break;
 	case F_NONE:
 		free(s);

@@ -295,6 +295,36 @@ test_text_and_links(void)
 	feed_doc_free(&d);
 }
 
+/* Every field has a cap of its own, not only the 1 MiB text one. */
+static void
+test_field_caps(void)
+{
+	struct feed_doc d;
+	size_t n = 20000, i, off;
+	char *doc = malloc(3 * n + 256);
+
+	if (doc == NULL)
+		return;
+	off = (size_t)sprintf(doc, "<rss><channel><language>");
+	for (i = 0; i < n; i++)
+		doc[off++] = 'l';
+	off += (size_t)sprintf(doc + off, "</language><item><author>");
+	for (i = 0; i < n; i++)
+		doc[off++] = 'a';
+	off += (size_t)sprintf(doc + off, "</author><guid>");
+	for (i = 0; i < n; i++)
+		doc[off++] = 'g';
+	sprintf(doc + off, "</guid></item></channel></rss>");
+	CHECK_INT(parse_str(doc, NULL, NULL, &d), 0);
+	CHECK(d.language != NULL && strlen(d.language) == PARSE_MAX_TITLE);
+	CHECK(d.nitems == 1 && d.items[0].author != NULL &&
+	    strlen(d.items[0].author) == PARSE_MAX_TITLE);
+	CHECK(d.nitems == 1 && d.items[0].guid != NULL &&
+	    strlen(d.items[0].guid) == PARSE_MAX_URL);
+	feed_doc_free(&d);
+	free(doc);
+}
+
 /* Media RSS: media:content (in a group or not) when no enclosure says it. */
 static void
 test_media(void)
@@ -368,6 +398,7 @@ main(void)
 	test_skips();
 	test_text_and_links();
 	test_media();
+	test_field_caps();
 	test_future();
 	return TEST_DONE();
 }
