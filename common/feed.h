@@ -42,7 +42,7 @@ struct feed_doc {
 	char	*link;
 	char	*description;	/* HTML, like item summaries */
 	char	*language;
-	const char *format;	/* static: "rss2.0", "rss1.0", "rss0.91", "atom1.0", ... */
+	const char *format;	/* static: "rss2.0", "rss1.0", "atom1.0", "jsonfeed1.1", "cdf", ... */
 	int64_t	 ttl;		/* seconds from <ttl>/sy:*, -1 if none */
 	uint32_t skip_hours;	/* bit h: skipHours lists UTC hour h */
 	uint8_t	 skip_days;	/* bit d: skipDays lists day d, 0 = Sunday */

@@ -15,7 +15,8 @@
 
 /* The static format names struct feed_doc.format may point to. */
 static const char *const formats[] = {
-	"rss2.0", "rss0.91", "rss0.92", "rss0.90", "rss1.0", "atom1.0",
+	"rss2.0", "rss0.91", "rss0.92", "rss0.93", "rss0.94", "rss0.90",
+	"rss1.0", "atom1.0",
 	"atom0.3", "jsonfeed1.0", "jsonfeed1.1", "cdf",
 };
 

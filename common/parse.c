@@ -1257,6 +1257,10 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 			d->format = "rss0.92";
 		else if (strcmp(ver, "0.90") == 0)
 			d->format = "rss0.90";
+		else if (strcmp(ver, "0.93") == 0)
+			d->format = "rss0.93";
+		else if (strcmp(ver, "0.94") == 0)
+			d->format = "rss0.94";
 		else
 			d->format = "rss2.0";
 	} else if (strcmp(name, "RDF") == 0 && uri != NULL &&

@@ -56,6 +56,72 @@ parse_str(const char *s, const char *url, const char *ct, struct feed_doc *d)
 #define RSS(body)	"<rss version=\"2.0\"><channel><title>t</title>" \
 			body "</channel></rss>"
 
+/* One minimal document per format: recognised, named, its item read. */
+static void
+test_formats(void)
+{
+	static const struct { const char *doc, *format; } cases[] = {
+	    { "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+	      "xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel>"
+	      "<title>T</title></channel><item><title>I</title><link>"
+	      "https://ex.com/i</link></item></rdf:RDF>", "rss0.90" },
+	    { "<rss version=\"0.91\"><channel><title>T</title><item><title>I"
+	      "</title><link>https://ex.com/i</link></item></channel></rss>",
+	      "rss0.91" },
+	    { "<rss version=\"0.92\"><channel><title>T</title><item><title>I"
+	      "</title><link>https://ex.com/i</link></item></channel></rss>",
+	      "rss0.92" },
+	    { "<rss version=\"0.93\"><channel><title>T</title><item><title>I"
+	      "</title><link>https://ex.com/i</link></item></channel></rss>",
+	      "rss0.93" },
+	    { "<rss version=\"0.94\"><channel><title>T</title><item><title>I"
+	      "</title><link>https://ex.com/i</link></item></channel></rss>",
+	      "rss0.94" },
+	    { "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+	      "xmlns=\"http://purl.org/rss/1.0/\"><channel><title>T</title>"
+	      "</channel><item rdf:about=\"https://ex.com/i\"><title>I</title>"
+	      "<link>https://ex.com/i</link></item></rdf:RDF>", "rss1.0" },
+	    { "<rss version=\"2.0\"><channel><title>T</title><item><title>I"
+	      "</title><link>https://ex.com/i</link></item></channel></rss>",
+	      "rss2.0" },
+	    { "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>"
+	      "T</title><entry><title>I</title><link rel=\"alternate\" "
+	      "href=\"https://ex.com/i\"/></entry></feed>", "atom0.3" },
+	    { "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>"
+	      "<entry><title>I</title><link href=\"https://ex.com/i\"/></entry>"
+	      "</feed>", "atom1.0" },
+	    { "{\"version\": \"https://jsonfeed.org/version/1\", \"title\": "
+	      "\"T\", \"items\": [{\"id\": \"1\", \"title\": \"I\", \"url\": "
+	      "\"https://ex.com/i\"}]}", "jsonfeed1.0" },
+	    { "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": "
+	      "\"T\", \"items\": [{\"id\": \"1\", \"title\": \"I\", \"url\": "
+	      "\"https://ex.com/i\"}]}", "jsonfeed1.1" },
+	    { "<CHANNEL><TITLE>T</TITLE><ITEM HREF=\"https://ex.com/i\"><TITLE>"
+	      "I</TITLE></ITEM></CHANNEL>", "cdf" },
+	};
+	struct feed_doc d, back;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(parse_str(cases[i].doc, NULL, NULL, &d), 0);
+		CHECK_STR(d.format, cases[i].format);
+		CHECK_STR(d.title, "T");
+		CHECK(d.nitems == 1 && d.items[0].title != NULL &&
+		    strcmp(d.items[0].title, "I") == 0 &&
+		    d.items[0].link != NULL &&
+		    strcmp(d.items[0].link, "https://ex.com/i") == 0);
+		/* The worker transport knows every format name. */
+		j = feedjson_encode(&d);
+		feed_doc_init(&back);
+		CHECK(j != NULL && feedjson_decode(j, &back) == 0);
+		CHECK_STR(back.format, cases[i].format);
+		feed_doc_free(&back);
+		json_decref(j);
+		feed_doc_free(&d);
+	}
+}
+
 static void
 test_jsonfeed(void)
 {
@@ -392,6 +458,7 @@ int
 main(void)
 {
 	parse_init();
+	test_formats();
 	test_jsonfeed();
 	test_cdf();
 	test_encodings();
