@@ -24,9 +24,9 @@ struct feed_enclosure {
 struct feed_item {
 	char	*guid;		/* guid / id / rdf:about, trimmed */
 	char	*title;		/* plain text, entities decoded once */
-	char	*link;		/* absolute http(s) URL, as published if no base, or NULL */
+	char	*link;		/* http(s) URL; relative only if no base */
 	char	*author;
-	char	*summary;	/* HTML (text constructs escaped); html_to_text() to show */
+	char	*summary;	/* HTML; html_to_text() for a terminal */
 	char	*content;	/* HTML as published (content:encoded, atom:content) */
 	int64_t	 published;
 	int64_t	 updated;
@@ -34,7 +34,7 @@ struct feed_item {
 	size_t	 ncategories;
 	struct feed_enclosure *enclosures;
 	size_t	 nenclosures;
-	int	 date_clamped;	/* a date was in the future: set to fetch time */
+	int	 date_clamped;	/* a future date was set to fetch time */
 };
 
 struct feed_doc {
@@ -42,7 +42,7 @@ struct feed_doc {
 	char	*link;
 	char	*description;	/* HTML, like item summaries */
 	char	*language;
-	const char *format;	/* static: "rss2.0", "rss1.0", "atom1.0", "jsonfeed1.1", "cdf", ... */
+	const char *format;	/* static: "rss2.0", "atom1.0", "jsonfeed1.1", "cdf"... */
 	int64_t	 ttl;		/* seconds from <ttl>/sy:*, -1 if none */
 	uint32_t skip_hours;	/* bit h: skipHours lists UTC hour h */
 	uint8_t	 skip_days;	/* bit d: skipDays lists day d, 0 = Sunday */
