@@ -305,7 +305,11 @@ utf8_cut_tail(char *s, size_t len)
  * Windows-1252 for 0x80-0x9f, the C1 controls feeds mean when they write
  * &#146; or declare Latin-1 for cp1252 bytes; 0 where cp1252 has a hole.
  */
-static const unsigned short cp1252_c1[32] = {
+#define C1_FIRST	0x80	/* second byte of U+0080 after 0xc2 */
+#define C1_LAST		0x9f
+#define C1_LEAD		'\xc2'	/* UTF-8 lead byte of U+0080-U+00BF */
+
+static const unsigned short cp1252_c1[C1_LAST - C1_FIRST + 1] = {
 	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
 	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
 	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
@@ -324,26 +328,27 @@ c1_take(char *s)
 	struct buf b;
 	const char *p = s, *q;
 	xmlChar u[8];
+	unsigned c;
 
 	if (s == NULL)
 		return NULL;
-	for (q = s; (q = strchr(q, '\xc2')) != NULL; q++)
-		if ((unsigned char)q[1] >= 0x80 && (unsigned char)q[1] <= 0x9f)
+	for (q = s; (q = strchr(q, C1_LEAD)) != NULL; q++)
+		if ((unsigned char)q[1] >= C1_FIRST &&
+		    (unsigned char)q[1] <= C1_LAST)
 			break;
 	if (q == NULL)
 		return s;
 	memset(&b, 0, sizeof(b));
-	for (q = s; (q = strchr(q, '\xc2')) != NULL;) {
-		unsigned c = (unsigned char)q[1];
-
-		if (c < 0x80 || c > 0x9f) {
+	for (q = s; (q = strchr(q, C1_LEAD)) != NULL;) {
+		c = (unsigned char)q[1];
+		if (c < C1_FIRST || c > C1_LAST) {
 			q++;
 			continue;
 		}
 		buf_add(&b, p, (size_t)(q - p));
-		if (cp1252_c1[c - 0x80] != 0)
+		if (cp1252_c1[c - C1_FIRST] != 0)
 			buf_add(&b, (const char *)u,
-			    utf8_encode(cp1252_c1[c - 0x80], u));
+			    utf8_encode(cp1252_c1[c - C1_FIRST], u));
 		p = q += 2;
 	}
 	buf_adds(&b, p);
@@ -352,6 +357,8 @@ c1_take(char *s)
 		free(b.p);
 		return NULL;
 	}
+	if (b.full)	/* 2-byte controls became 3-byte characters */
+		utf8_cut_tail(b.p, b.len);
 	return b.p != NULL ? b.p : strdup("");
 }
 

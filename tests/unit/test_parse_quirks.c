@@ -389,6 +389,27 @@ test_field_caps(void)
 	    strlen(d.items[0].guid) == PARSE_MAX_URL);
 	feed_doc_free(&d);
 	free(doc);
+
+	/*
+	 * C1 controls (2 bytes) become windows-1252 characters (3 bytes):
+	 * the text cap still holds, on a character boundary.
+	 */
+	n = PARSE_MAX_TEXT / 2;
+	if ((doc = malloc(2 * n + 128)) == NULL)
+		return;
+	off = (size_t)sprintf(doc, "<rss><channel><item><description>");
+	for (i = 0; i < n; i++) {
+		doc[off++] = '\xc2';
+		doc[off++] = '\x96';
+	}
+	sprintf(doc + off, "</description></item></channel></rss>");
+	CHECK_INT(parse_str(doc, NULL, NULL, &d), 0);
+	CHECK(d.nitems == 1 && d.items[0].summary != NULL &&
+	    strlen(d.items[0].summary) <= PARSE_MAX_TEXT &&
+	    strlen(d.items[0].summary) % 3 == 0 &&
+	    utf8_valid(d.items[0].summary, strlen(d.items[0].summary)));
+	feed_doc_free(&d);
+	free(doc);
 }
 
 /* Media RSS: media:content (in a group or not) when no enclosure says it. */
