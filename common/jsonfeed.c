@@ -68,9 +68,12 @@ escaped_field(const char *s)
 	xmlChar *e;
 	char *t;
 
-	if (s == NULL || strlen(s) > PARSE_MAX_TEXT)
+	if (s == NULL || (t = strdup(s)) == NULL)
 		return NULL;
-	if ((e = xmlEncodeSpecialChars(NULL, (const xmlChar *)s)) == NULL)
+	str_truncate_utf8(t, PARSE_MAX_TEXT);
+	e = xmlEncodeSpecialChars(NULL, (const xmlChar *)t);
+	free(t);
+	if (e == NULL)
 		return NULL;
 	t = strdup((const char *)e);
 	xmlFree(e);
