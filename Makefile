@@ -31,7 +31,7 @@ LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm
 BUILD_DEBS	= build-essential pkg-config libcurl4-openssl-dev libev-dev \
 		  libxml2-dev libsqlite3-dev libinih-dev libjansson-dev \
 		  libmicrohttpd-dev libutf8proc-dev
-TEST_DEBS	= python3 sqlite3 curl
+TEST_DEBS	= python3 sqlite3 curl python3-feedparser
 
 COMMON_SRC	= $(wildcard common/*.c)
 DAEMON_SRC	= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
@@ -120,3 +120,27 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# Parser conformance over tests/conformance (a copy of the shared corpus):
+# fails below the floors of docs/CONFORMANCE.md.  `make test` runs the same
+# script through tests/run.sh.
+conformance: client/tidings
+	@sh tests/integration/test_conformance.sh
+
+.PHONY: conformance
+
+# Parse throughput against a bare libxml2 xmlReader pass and Python's
+# feedparser (bench/bench_parse.sh; BENCH_FEEDS, BENCH_ROUNDS).
+bench/bench_parse: bench/bench_parse.c common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+bench-parse: bench/bench_parse
+	@sh bench/bench_parse.sh
+
+bench: bench-parse
+
+clean: clean-bench-parse
+clean-bench-parse:
+	rm -f bench/bench_parse bench/*.d
+
+.PHONY: bench bench-parse clean-bench-parse

@@ -21,6 +21,7 @@
 #include <utf8proc.h>
 
 #include "feed.h"
+#include "html.h"
 #include "output.h"
 #include "term.h"
 #include "util.h"
@@ -919,6 +920,8 @@ story_item(const struct out *o, const json_t *it)
 	char *link = safe1(jstr(it, "link"));
 	char *author = safe1(jstr(it, "author"));
 	char *title = safe1(jstr(it, "title"));
+	const char *summary;
+	char *text;
 	int64_t t = when(it);
 
 	/* "Outlet · 2023-04-26 21:41 (3h ago) · Author", the untrusted
@@ -946,7 +949,12 @@ story_item(const struct out *o, const json_t *it)
 	if (link[0] != '\0')
 		fprintf(o->fp, "%s%s%s%s\n", INDENT, sgr(o, SGR_DIM), link,
 		    sgr(o, SGR_RESET));
-	wrap_text(o, jstr(it, "summary"), INDENT);
+	/* Summaries are stored as HTML; the terminal shows their text. */
+	text = (summary = jstr(it, "summary")) != NULL ?
+	    html_to_text(summary, strlen(summary)) : NULL;
+	if (text != NULL)
+		wrap_text(o, text, INDENT);
+	free(text);
 	free(outlet);
 	free(link);
 	free(author);

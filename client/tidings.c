@@ -938,6 +938,8 @@ cmd_parse(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	parse_init();
 	feed_doc_init(&doc);
 	prc = parse_feed(buf, len, url, ctype, &doc);
+	if (prc == 0)
+		parse_clamp_future(&doc, time_now());
 	rc = prc == 0 ? EXIT_OK : EXIT_BAD_INPUT;
 	if ((j = feedjson_encode(&doc)) == NULL) {
 		fprintf(stderr, "tidings: out of memory\n");

@@ -141,6 +141,59 @@ zone_numeric(const char *p, int *minutes)
 	return p;
 }
 
+/* A two-digit year as RFC 2822 section 4.3 reads it. */
+static int
+year2(int v)
+{
+	return v < 50 ? 2000 + v : 1900 + v;
+}
+
+/* Day dd of year y as month and day; -1 if y has no such day. */
+static int
+ordinal_day(int y, int dd, int *mo, int *d)
+{
+	if (dd < 1 || dd > (is_leap(y) ? 366 : 365))
+		return -1;
+	for (*mo = 1; dd > days_in_month(y, *mo); (*mo)++)
+		dd -= days_in_month(y, *mo);
+	*d = dd;
+	return 0;
+}
+
+/*
+ * The two-digit-year dates of ISO 8601:1988 that feedparser reads:
+ * "-YYMM", "-YY-MM", "YYMMDD", "YY-MM-DD" and the ordinal "YYDDD".  The
+ * whole string must be one of them.
+ */
+static int64_t
+parse_iso_short(const char *s)
+{
+	int y, mo, d = 1;
+	size_t n = strlen(s);
+
+	if (s[0] == '-' && n == 5 && count_digits(s + 1) == 4) {
+		digits(digits(s + 1, 2, &y), 2, &mo);
+	} else if (s[0] == '-' && n == 6 && count_digits(s + 1) == 2 &&
+	    s[3] == '-' && count_digits(s + 4) == 2) {
+		digits(s + 1, 2, &y);
+		digits(s + 4, 2, &mo);
+	} else if (n == 6 && count_digits(s) == 6) {
+		digits(digits(digits(s, 2, &y), 2, &mo), 2, &d);
+	} else if (n == 8 && count_digits(s) == 2 && s[2] == '-' &&
+	    count_digits(s + 3) == 2 && s[5] == '-' &&
+	    count_digits(s + 6) == 2) {
+		digits(s, 2, &y);
+		digits(s + 3, 2, &mo);
+		digits(s + 6, 2, &d);
+	} else if (n == 5 && count_digits(s) == 5) {
+		digits(digits(s, 2, &y), 3, &d);
+		if (ordinal_day(year2(y), d, &mo, &d) == -1)
+			return TIME_NONE;
+	} else
+		return TIME_NONE;
+	return date_make(year2(y), mo, d, 0, 0, 0, 0);
+}
+
 /* ISO 8601 extended and basic forms, W3C-DTF partial dates. */
 static int64_t
 parse_iso(const char *s)
@@ -156,19 +209,30 @@ parse_iso(const char *s)
 	else if (n == 4)
 		basic = 0;
 	else
-		return TIME_NONE;
+		return parse_iso_short(s);
 	p = digits(p, 4, &y);
 	if (basic) {
 		p = digits(p, 2, &mo);
 		p = digits(p, 2, &d);
 	} else if (*p == '-') {
-		if (count_digits(p + 1) != 2)
-			return TIME_NONE;
-		p = digits(p + 1, 2, &mo);
-		if (*p == '-') {
-			if (count_digits(p + 1) != 2)
+		n = count_digits(p + 1);
+		if (n == 3 && p[4] != '-') {
+			/* "2003-335": an ordinal date */
+			p = digits(p + 1, 3, &d);
+			if (ordinal_day(y, d, &mo, &d) == -1)
 				return TIME_NONE;
-			p = digits(p + 1, 2, &d);
+		} else {
+			/* "2003-012-31": feedparser reads a zero-padded month */
+			if (n == 3 && p[1] == '0')
+				p++, n--;
+			if (n != 2)
+				return TIME_NONE;
+			p = digits(p + 1, 2, &mo);
+			if (*p == '-') {
+				if (count_digits(p + 1) != 2)
+					return TIME_NONE;
+				p = digits(p + 1, 2, &d);
+			}
 		}
 	}
 	if (*p == '\0')
@@ -176,9 +240,14 @@ parse_iso(const char *s)
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return TIME_NONE;
 	p++;
-	if (count_digits(p) < 2)
+	/* One-digit hours ("T9:15") in the extended form only. */
+	n = count_digits(p);
+	if (n == 1 && !basic && p[1] == ':')
+		p = digits(p, 1, &h);
+	else if (n < 2)
 		return TIME_NONE;
-	p = digits(p, 2, &h);
+	else
+		p = digits(p, 2, &h);
 	if (*p == ':' && !basic) {
 		if (count_digits(p + 1) != 2)
 			return TIME_NONE;
@@ -274,6 +343,97 @@ zone_token(const char *tok, int *minutes)
 	return -1;
 }
 
+enum dst_rule { DST_NONE, DST_US, DST_EU };
+
+/*
+ * IANA zone names feeds print where a zone belongs, with their standard
+ * offset and summer-time rule (US since 2007, EU since 1996).  No tz
+ * database: the parser reads no files.
+ */
+static const struct iana_zone {
+	const char	*name;
+	int		 minutes;	/* standard time, east of UTC */
+	enum dst_rule	 rule;
+} iana_zones[] = {
+	{ "america/new_york", -300, DST_US }, { "america/toronto", -300, DST_US },
+	{ "america/detroit", -300, DST_US }, { "america/chicago", -360, DST_US },
+	{ "america/denver", -420, DST_US }, { "america/phoenix", -420, DST_NONE },
+	{ "america/los_angeles", -480, DST_US },
+	{ "america/vancouver", -480, DST_US },
+	{ "america/anchorage", -540, DST_US },
+	{ "pacific/honolulu", -600, DST_NONE },
+	{ "europe/london", 0, DST_EU }, { "europe/dublin", 0, DST_EU },
+	{ "europe/lisbon", 0, DST_EU }, { "europe/paris", 60, DST_EU },
+	{ "europe/berlin", 60, DST_EU }, { "europe/brussels", 60, DST_EU },
+	{ "europe/amsterdam", 60, DST_EU }, { "europe/madrid", 60, DST_EU },
+	{ "europe/rome", 60, DST_EU }, { "europe/vienna", 60, DST_EU },
+	{ "europe/zurich", 60, DST_EU }, { "europe/stockholm", 60, DST_EU },
+	{ "europe/oslo", 60, DST_EU }, { "europe/copenhagen", 60, DST_EU },
+	{ "europe/warsaw", 60, DST_EU }, { "europe/prague", 60, DST_EU },
+	{ "europe/helsinki", 120, DST_EU }, { "europe/athens", 120, DST_EU },
+	{ "europe/kyiv", 120, DST_EU }, { "europe/kiev", 120, DST_EU },
+	{ "europe/moscow", 180, DST_NONE }, { "asia/kolkata", 330, DST_NONE },
+	{ "asia/shanghai", 480, DST_NONE }, { "asia/hong_kong", 480, DST_NONE },
+	{ "asia/singapore", 480, DST_NONE }, { "asia/tokyo", 540, DST_NONE },
+	{ "asia/seoul", 540, DST_NONE },
+};
+
+#define SECS_PER_DAY	86400
+#define EPOCH_WEEKDAY	4	/* 1970-01-01 was a Thursday (0 = Sunday) */
+
+/* Day of the week of y-mo-d, 0 = Sunday. */
+static int
+weekday(int y, int mo, int d)
+{
+	int64_t days = time_from_civil(y, mo, d, 0, 0, 0) / SECS_PER_DAY;
+
+	return (int)(((days + EPOCH_WEEKDAY) % 7 + 7) % 7);
+}
+
+/* Day of the month of the n-th (1..) Sunday, or of the last if n is 0. */
+static int
+sunday(int y, int mo, int n)
+{
+	int last = days_in_month(y, mo);
+
+	if (n == 0)
+		return last - weekday(y, mo, last);
+	return 1 + (7 - weekday(y, mo, 1)) % 7 + 7 * (n - 1);
+}
+
+/* Offset east of UTC of zone z at local wall time y-mo-d h:mi. */
+static int
+iana_offset(const struct iana_zone *z, int y, int mo, int d, int h, int mi)
+{
+	int64_t wall = time_from_civil(y, mo, d, h, mi, 0), start, end;
+
+	switch (z->rule) {
+	case DST_US:	/* 2:00 local, second Sunday of March - first of Nov. */
+		start = time_from_civil(y, 3, sunday(y, 3, 2), 2, 0, 0);
+		end = time_from_civil(y, 11, sunday(y, 11, 1), 1, 0, 0);
+		return z->minutes + (wall >= start && wall < end ? 60 : 0);
+	case DST_EU:	/* 1:00 UTC, last Sunday of March - of October */
+		wall -= (int64_t)z->minutes * 60;
+		start = time_from_civil(y, 3, sunday(y, 3, 0), 1, 0, 0);
+		end = time_from_civil(y, 10, sunday(y, 10, 0), 1, 0, 0) - 3600;
+		return z->minutes + (wall >= start && wall < end ? 60 : 0);
+	case DST_NONE:
+		break;
+	}
+	return z->minutes;
+}
+
+static const struct iana_zone *
+iana_zone(const char *tok)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(iana_zones) / sizeof(iana_zones[0]); i++)
+		if (strcmp(tok, iana_zones[i].name) == 0)
+			return &iana_zones[i];
+	return NULL;
+}
+
 /* "H:MM", "HH:MM:SS"; 0 ok, -1 malformed. */
 static int
 time_token(const char *tok, int *h, int *mi, int *s)
@@ -345,6 +505,7 @@ parse_822(const char *s)
 	char toks[DATE_MAX_TOKENS][TOKEN_MAX_LEN];
 	int ntok, i, y = -1, mo = -1, d = -1, h = -1, mi = 0, sec = 0;
 	int off = 0, have_zone = 0, pm = -1, idx;
+	const struct iana_zone *iz = NULL;
 
 	if ((ntok = tokenize(s, toks)) <= 0)
 		return TIME_NONE;
@@ -392,6 +553,8 @@ parse_822(const char *s)
 			continue;
 		} else if (!have_zone && zone_token(t, &off) == 0) {
 			have_zone = 1;
+		} else if (!have_zone && (iz = iana_zone(t)) != NULL) {
+			have_zone = 1;
 		} else
 			return TIME_NONE;
 	}
@@ -404,7 +567,119 @@ parse_822(const char *s)
 			return TIME_NONE;
 		h = h % 12 + (pm ? 12 : 0);
 	}
+	if (iz != NULL && date_make(y, mo, d, h, mi, sec, 0) != TIME_NONE)
+		off = iana_offset(iz, y, mo, d, h, mi);
 	return date_make(y, mo, d, h, mi, sec, off);
+}
+
+/*
+ * Month and day names of the localized dates feedparser reads (Greek,
+ * Hungarian), rewritten to what parse_822()/parse_iso() know.  Greek
+ * capitals are not ASCII, so tolower() in tokenize() cannot reach them.
+ */
+static const struct { const char *from, *to; } local_names[] = {
+	{ "\xce\x9a\xcf\x85\xcf\x81", "Sun" },	/* Κυρ */
+	{ "\xce\x94\xce\xb5\xcf\x85", "Mon" },	/* Δευ */
+	{ "\xce\xa4\xcf\x81\xce\xb9", "Tue" },	/* Τρι */
+	{ "\xce\xa4\xce\xb5\xcf\x84", "Wed" },	/* Τετ */
+	{ "\xce\xa0\xce\xb5\xce\xbc", "Thu" },	/* Πεμ */
+	{ "\xce\xa0\xce\xb1\xcf\x81", "Fri" },	/* Παρ */
+	{ "\xce\xa3\xce\xb1\xce\xb2", "Sat" },	/* Σαβ */
+	{ "\xce\x99\xce\xb1\xce\xbd", "Jan" },	/* Ιαν */
+	{ "\xce\xa6\xce\xb5\xce\xb2", "Feb" },	/* Φεβ */
+	{ "\xce\x9c\xce\xac\xcf\x8e", "Mar" },	/* Μάώ */
+	{ "\xce\x9c\xce\xb1\xcf\x8e", "Mar" },	/* Μαώ */
+	{ "\xce\x91\xcf\x80\xcf\x81", "Apr" },	/* Απρ */
+	{ "\xce\x9c\xce\xac\xce\xb9", "May" },	/* Μάι */
+	{ "\xce\x9c\xce\xb1\xcf\x8a", "May" },	/* Μαϊ */
+	{ "\xce\x9c\xce\xb1\xce\xb9", "May" },	/* Μαι */
+	{ "\xce\x99\xce\xbf\xcf\x8d\xce\xbd", "Jun" },	/* Ιούν */
+	{ "\xce\x99\xce\xbf\xce\xbd", "Jun" },	/* Ιον */
+	{ "\xce\x99\xce\xbf\xcf\x8d\xce\xbb", "Jul" },	/* Ιούλ */
+	{ "\xce\x99\xce\xbf\xce\xbb", "Jul" },	/* Ιολ */
+	{ "\xce\x91\xcf\x8d\xce\xb3", "Aug" },	/* Αύγ */
+	{ "\xce\x91\xcf\x85\xce\xb3", "Aug" },	/* Αυγ */
+	{ "\xce\xa3\xce\xb5\xcf\x80", "Sep" },	/* Σεπ */
+	{ "\xce\x9f\xce\xba\xcf\x84", "Oct" },	/* Οκτ */
+	{ "\xce\x9d\xce\xbf\xce\xad", "Nov" },	/* Νοέ */
+	{ "\xce\x9d\xce\xbf\xce\xb5", "Nov" },	/* Νοε */
+	{ "\xce\x94\xce\xb5\xce\xba", "Dec" },	/* Δεκ */
+	/* Hungarian only as "2004-július-13", so English is left alone. */
+	{ "-janu\xc3\xa1r-", "-01-" }, { "-febru\xc3\xa1r-", "-02-" },
+	{ "-m\xc3\xa1rcius-", "-03-" }, { "-\xc3\xa1prilis-", "-04-" },
+	{ "-m\xc3\xa1jus-", "-05-" }, { "-j\xc3\xbanius-", "-06-" },
+	{ "-j\xc3\xbalius-", "-07-" }, { "-augusztus-", "-08-" },
+	{ "-szeptember-", "-09-" }, { "-okt\xc3\xb3" "ber-", "-10-" },
+	{ "-november-", "-11-" }, { "-december-", "-12-" },
+};
+
+/* Rewrites localized names in buf in place. */
+static void
+delocalize(char *buf)
+{
+	size_t i, nf, nt;
+	char *p;
+
+	/* Every name is non-ASCII or between dashes: most dates skip this. */
+	for (p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 ||
+		    (*p == '-' && isalpha((unsigned char)p[1])))
+			break;
+	if (*p == '\0')
+		return;
+	for (i = 0; i < sizeof(local_names) / sizeof(local_names[0]); i++) {
+		nf = strlen(local_names[i].from);
+		nt = strlen(local_names[i].to);
+		/* Every replacement is shorter: buf never grows. */
+		while ((p = strstr(buf, local_names[i].from)) != NULL &&
+		    nt <= nf) {
+			memmove(p + nt, p + nf, strlen(p + nf) + 1);
+			memcpy(p, local_names[i].to, nt);
+		}
+	}
+}
+
+#define KST_MINUTES	(9 * 60)	/* Korean sites publish local time */
+
+/*
+ * The two Korean forms feedparser reads: "2004-05-25 오후 11:23:17"
+ * (오전 am, 오후 pm) and "2004년 05월 28일 01:31:15", both KST.
+ */
+static int64_t
+parse_korean(const char *s)
+{
+	static const char am[] = "\xec\x98\xa4\xec\xa0\x84";	/* 오전 */
+	static const char pm[] = "\xec\x98\xa4\xed\x9b\x84";	/* 오후 */
+	static const char year[] = "\xeb\x85\x84";	/* 년 */
+	int v[6], n = 0, h12 = -1;
+	const char *p = s;
+
+	if (strstr(s, am) != NULL)
+		h12 = 0;
+	else if (strstr(s, pm) != NULL)
+		h12 = 1;
+	else if (strstr(s, year) == NULL)
+		return TIME_NONE;
+	while (*p != '\0' && n < 6) {
+		size_t nd = count_digits(p);
+
+		if (nd == 0) {
+			p++;
+			continue;
+		}
+		if (nd > 4)
+			return TIME_NONE;
+		v[n++] = atoi(p);
+		p += nd;
+	}
+	if (n != 6 || count_digits(s) != 4)
+		return TIME_NONE;
+	if (h12 >= 0) {
+		if (v[3] < 1 || v[3] > 12)
+			return TIME_NONE;
+		v[3] = v[3] % 12 + (h12 ? 12 : 0);
+	}
+	return date_make(v[0], v[1], v[2], v[3], v[4], v[5], KST_MINUTES);
 }
 
 int64_t
@@ -425,7 +700,11 @@ date_parse(const char *s)
 		return TIME_NONE;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (isdigit((unsigned char)buf[0])) {
+	if ((t = parse_korean(buf)) != TIME_NONE)
+		return t;
+	delocalize(buf);
+	if (isdigit((unsigned char)buf[0]) ||
+	    (buf[0] == '-' && isdigit((unsigned char)buf[1]))) {
 		t = parse_iso(buf);
 		if (t != TIME_NONE)
 			return t;

@@ -24,9 +24,9 @@ struct feed_enclosure {
 struct feed_item {
 	char	*guid;		/* guid / id / rdf:about, trimmed */
 	char	*title;		/* plain text, entities decoded once */
-	char	*link;		/* absolute http(s) URL or NULL */
+	char	*link;		/* http(s) URL; relative only if no base */
 	char	*author;
-	char	*summary;	/* plain text (HTML stripped) */
+	char	*summary;	/* HTML; html_to_text() for a terminal */
 	char	*content;	/* HTML as published (content:encoded, atom:content) */
 	int64_t	 published;
 	int64_t	 updated;
@@ -34,15 +34,18 @@ struct feed_item {
 	size_t	 ncategories;
 	struct feed_enclosure *enclosures;
 	size_t	 nenclosures;
+	int	 date_clamped;	/* a future date was set to fetch time */
 };
 
 struct feed_doc {
 	char	*title;
 	char	*link;
-	char	*description;	/* plain text */
+	char	*description;	/* HTML, like item summaries */
 	char	*language;
-	const char *format;	/* static: "rss2.0", "rss1.0", "rss0.91", "atom1.0", ... */
+	const char *format;	/* static: "rss2.0", "atom1.0", "jsonfeed1.1", "cdf"... */
 	int64_t	 ttl;		/* seconds from <ttl>/sy:*, -1 if none */
+	uint32_t skip_hours;	/* bit h: skipHours lists UTC hour h */
+	uint8_t	 skip_days;	/* bit d: skipDays lists day d, 0 = Sunday */
 	char	*error;		/* NULL if well-formed, else what was wrong */
 	struct feed_item *items;
 	size_t	 nitems;

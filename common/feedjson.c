@@ -15,9 +15,77 @@
 
 /* The static format names struct feed_doc.format may point to. */
 static const char *const formats[] = {
-	"rss2.0", "rss0.91", "rss0.92", "rss0.90", "rss1.0", "atom1.0",
-	"atom0.3",
+	"rss2.0", "rss0.91", "rss0.92", "rss0.93", "rss0.94", "rss0.90",
+	"rss1.0", "atom1.0",
+	"atom0.3", "jsonfeed1.0", "jsonfeed1.1", "cdf",
 };
+
+/* skip_days bit order: 0 = Sunday, as <skipDays> names them. */
+static const char *const day_names[] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday",
+};
+#define NDAYS		(sizeof(day_names) / sizeof(day_names[0]))
+#define NHOURS		24
+
+/* "skip_hours": [h, ...] and "skip_days": ["Monday", ...] into feed. */
+static int
+encode_skips(json_t *feed, const struct feed_doc *d)
+{
+	json_t *hours, *days;
+	size_t i;
+
+	if ((hours = json_array()) == NULL ||
+	    json_object_set_new(feed, "skip_hours", hours) == -1 ||
+	    (days = json_array()) == NULL ||
+	    json_object_set_new(feed, "skip_days", days) == -1)
+		return -1;
+	for (i = 0; i < NHOURS; i++)
+		if ((d->skip_hours & (UINT32_C(1) << i)) &&
+		    json_array_append_new(hours, json_integer((json_int_t)i)) == -1)
+			return -1;
+	for (i = 0; i < NDAYS; i++)
+		if ((d->skip_days & (1u << i)) &&
+		    json_array_append_new(days, json_string(day_names[i])) == -1)
+			return -1;
+	return 0;
+}
+
+/* The inverse of encode_skips(); absent lists are empty. -1: wrong shape. */
+static int
+decode_skips(const json_t *feed, struct feed_doc *d)
+{
+	json_t *hours = json_object_get(feed, "skip_hours");
+	json_t *days = json_object_get(feed, "skip_days");
+	json_t *v;
+	size_t i, j;
+
+	if (hours != NULL && !json_is_null(hours)) {
+		if (!json_is_array(hours))
+			return -1;
+		json_array_foreach(hours, i, v) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) >= NHOURS)
+				return -1;
+			d->skip_hours |= UINT32_C(1) << json_integer_value(v);
+		}
+	}
+	if (days != NULL && !json_is_null(days)) {
+		if (!json_is_array(days))
+			return -1;
+		json_array_foreach(days, i, v) {
+			if (!json_is_string(v))
+				return -1;
+			for (j = 0; j < NDAYS; j++)
+				if (strcmp(json_string_value(v), day_names[j]) == 0)
+					break;
+			if (j == NDAYS)
+				return -1;
+			d->skip_days |= (uint8_t)(1u << j);
+		}
+	}
+	return 0;
+}
 
 /* A string or null; NULL only on ENOMEM. */
 static json_t *
@@ -51,7 +119,9 @@ encode_item(const struct feed_item *it)
 	    json_object_set_new(o, "updated", time_or_null(it->updated)) == -1 ||
 	    json_object_set_new(o, "author", str_or_null(it->author)) == -1 ||
 	    json_object_set_new(o, "summary", str_or_null(it->summary)) == -1 ||
-	    json_object_set_new(o, "content", str_or_null(it->content)) == -1)
+	    json_object_set_new(o, "content", str_or_null(it->content)) == -1 ||
+	    json_object_set_new(o, "date_clamped",
+	    json_boolean(it->date_clamped)) == -1)
 		goto fail;
 	if ((cats = json_array()) == NULL ||
 	    json_object_set_new(o, "categories", cats) == -1)
@@ -102,7 +172,8 @@ feedjson_encode(const struct feed_doc *d)
 	    str_or_null(d->language)) == -1 ||
 	    json_object_set_new(feed, "format", str_or_null(d->format)) == -1 ||
 	    json_object_set_new(feed, "ttl", d->ttl >= 0 ?
-	    json_integer(d->ttl) : json_null()) == -1)
+	    json_integer(d->ttl) : json_null()) == -1 ||
+	    encode_skips(feed, d) == -1)
 		goto fail;
 	if ((items = json_array()) == NULL ||
 	    json_object_set_new(root, "items", items) == -1)
@@ -167,6 +238,10 @@ decode_item(const json_t *o, struct feed_item *it)
 	    get_time(o, "published", &it->published) == -1 ||
 	    get_time(o, "updated", &it->updated) == -1)
 		return -1;
+	v = json_object_get(o, "date_clamped");
+	if (v != NULL && !json_is_boolean(v))
+		return -1;
+	it->date_clamped = json_is_true(v);
 	cats = json_object_get(o, "categories");
 	if (cats != NULL && !json_is_null(cats)) {
 		if (!json_is_array(cats))
@@ -252,6 +327,8 @@ feedjson_decode(const json_t *root, struct feed_doc *d)
 				goto fail;
 			d->ttl = json_integer_value(v);
 		}
+		if (decode_skips(feed, d) == -1)
+			goto fail;
 	}
 	items = json_object_get(root, "items");
 	if (items != NULL && !json_is_null(items)) {

@@ -3,10 +3,12 @@
  * of `tidings parse` and the reply of a parser worker to the daemon.
  *
  * Shape: {"error": false|"msg", "feed": {"title","link","description",
- * "language","format","ttl"}, "items": [{"guid","title","link",
- * "published","updated","author","summary","content","categories":[..],
+ * "language","format","ttl","skip_hours":[0..23],"skip_days":["Sunday",
+ * ..]}, "items": [{"guid","title","link","published","updated","author",
+ * "summary","content","date_clamped","categories":[..],
  * "enclosures":[{"url","type","length"}]}]}; absent strings and times
- * are null, times RFC 3339 UTC strings.
+ * are null, times RFC 3339 UTC strings; summary, description and content
+ * are HTML.
  */
 #ifndef TIDINGS_FEEDJSON_H
 #define TIDINGS_FEEDJSON_H

@@ -1,6 +1,6 @@
 /*
- * parse.c - RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 into struct feed_doc (see
- * parse.h).
+ * parse.c - RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and CDF into struct feed_doc
+ * (see parse.h).
  *
  * Streams the body through libxml2's push SAX parser; no tree is built.
  * Owns the parser state (struct pstate) for one call and everything hung
@@ -19,10 +19,12 @@
  *   2. the charset parameter of the HTTP Content-Type (RFC 7303 section 3:
  *      it overrides the XML declaration for every XML media type), if
  *      libxml2/iconv knows it - the declaration is then ignored;
- *   3. the XML declaration, else UTF-8.
+ *   3. the XML declaration (a name libxml2 refuses to read there, like
+ *      "437", is forced through its iconv backend instead), else UTF-8.
  * If the result is UTF-8 but the bytes are not, the parse is retried once
  * as windows-1252 (a superset of Latin-1 in practice) and the document is
  * flagged with an error saying the declared encoding was wrong.
+ * A body whose first character is '{' goes to jsonfeed.c instead.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -37,10 +39,12 @@
 #include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/uri.h>
 #include <libxml/xmlerror.h>
 
 #include "date.h"
 #include "html.h"
+#include "jsonfeed.h"
 #include "parse.h"
 #include "url.h"
 #include "util.h"
@@ -53,12 +57,15 @@
 #define TTL_MAX_MINUTES		(366 * 24 * 60)
 #define SY_MAX_FREQUENCY	100000
 #define PARSE_RETRY		2		/* internal: decode differently */
+#define HOURS_PER_DAY		24
+#define SKIP_HOUR_MAX		24		/* 24 is read as 0 */
+#define DAYS_PER_WEEK		7
 
 #define NS_ATOM10	"http://www.w3.org/2005/Atom"
 #define NS_ATOM03	"http://purl.org/atom/ns#"
 #define NS_RSS10	"http://purl.org/rss/1.0/"
 #define NS_RSS090	"http://my.netscape.com/rdf/simple/0.9/"
-#define NS_RSS_USERLAND	"http://backend.userland.com/rss2"
+#define NS_RSS_USERLAND	"http://backend.userland.com/rss"	/* rss2, rss2.1 */
 #define NS_RSS_HARVARD	"http://blogs.law.harvard.edu/tech/rss"
 #define NS_RDF		"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define NS_DC		"http://purl.org/dc/elements/1.1/"
@@ -66,18 +73,20 @@
 #define NS_SY		"http://purl.org/rss/1.0/modules/syndication/"
 #define NS_XHTML	"http://www.w3.org/1999/xhtml"
 #define NS_ITUNES	"http://www.itunes.com/dtds/podcast-1.0.dtd"
+#define NS_MEDIA	"http://search.yahoo.com/mrss/"
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
-enum root_kind { ROOT_NONE, ROOT_RSS, ROOT_RDF, ROOT_ATOM };
+enum root_kind { ROOT_NONE, ROOT_RSS, ROOT_RDF, ROOT_ATOM, ROOT_CDF };
 
 /* Vocabulary an element belongs to, relative to the root's format. */
-enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES };
+enum space { SP_OTHER, SP_CORE, SP_DC, SP_CONTENT, SP_SY, SP_ITUNES,
+	SP_MEDIA };
 
 /* What a captured element's text becomes. */
 enum field {
 	F_NONE,
 	F_TITLE, F_LINK, F_DESCRIPTION, F_LANGUAGE, F_TTL, F_SY_PERIOD,
-	F_SY_FREQ,
+	F_SY_FREQ, F_SKIP_HOUR, F_SKIP_DAY,
 	I_TITLE, I_LINK, I_GUID, I_PUBLISHED, I_UPDATED, I_AUTHOR,
 	I_AUTHOR_NAME, I_AUTHOR_EMAIL, I_SUMMARY, I_CONTENT, I_CATEGORY,
 	I_KEYWORDS, F_AUTHOR,
@@ -108,7 +117,7 @@ struct frame {
 struct html_entity {
 	xmlEntity	ent;
 	xmlChar		name[ENTITY_NAME_MAX];
-	xmlChar		content[8];
+	xmlChar		content[ENTITY_NAME_MAX + 2];	/* "&name;" */
 };
 
 struct pstate {
@@ -126,10 +135,13 @@ struct pstate {
 	char			*note;		/* not well-formed, recovered */
 
 	int			 channel_depth;	/* 0: not inside */
+	int			 skip_depth;	/* skipHours/skipDays, 0: not */
 	int			 item_depth;	/* 0: not inside */
 	int			 item_skip;	/* past PARSE_MAX_ITEMS */
 	int			 author_depth;
+	int			 media_group_depth;
 	struct feed_item	 cur;
+	struct feed_item	 media;		/* media:content, a fallback */
 	int			 guid_permalink; /* -1 absent, 0, 1 */
 	int			 link_rank;
 	int			 feed_link_rank;
@@ -146,6 +158,12 @@ struct pstate {
 
 	struct html_entity	*ents[PARSE_MAX_ENTITIES];
 	int			 nents;
+};
+
+/* <skipDays> names, bit order of struct feed_doc.skip_days. */
+static const char *const day_names[DAYS_PER_WEEK] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday",
 };
 
 static const char *const void_elems[] = {
@@ -283,6 +301,67 @@ utf8_cut_tail(char *s, size_t len)
 		s[i - 1] = '\0';
 }
 
+/*
+ * Windows-1252 for 0x80-0x9f, the C1 controls feeds mean when they write
+ * &#146; or declare Latin-1 for cp1252 bytes; 0 where cp1252 has a hole.
+ */
+#define C1_FIRST	0x80	/* second byte of U+0080 after 0xc2 */
+#define C1_LAST		0x9f
+#define C1_LEAD		'\xc2'	/* UTF-8 lead byte of U+0080-U+00BF */
+
+static const unsigned short cp1252_c1[C1_LAST - C1_FIRST + 1] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+static size_t utf8_encode(unsigned, xmlChar *);
+
+/*
+ * Replaces the C1 controls U+0080-U+009F in s by their windows-1252
+ * characters (dropping cp1252's holes); frees s.  NULL on ENOMEM.
+ */
+static char *
+c1_take(char *s)
+{
+	struct buf b;
+	const char *p = s, *q;
+	xmlChar u[8];
+	unsigned c;
+
+	if (s == NULL)
+		return NULL;
+	for (q = s; (q = strchr(q, C1_LEAD)) != NULL; q++)
+		if ((unsigned char)q[1] >= C1_FIRST &&
+		    (unsigned char)q[1] <= C1_LAST)
+			break;
+	if (q == NULL)
+		return s;
+	memset(&b, 0, sizeof(b));
+	for (q = s; (q = strchr(q, C1_LEAD)) != NULL;) {
+		c = (unsigned char)q[1];
+		if (c < C1_FIRST || c > C1_LAST) {
+			q++;
+			continue;
+		}
+		buf_add(&b, p, (size_t)(q - p));
+		if (cp1252_c1[c - C1_FIRST] != 0)
+			buf_add(&b, (const char *)u,
+			    utf8_encode(cp1252_c1[c - C1_FIRST], u));
+		p = q += 2;
+	}
+	buf_adds(&b, p);
+	free(s);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	if (b.full)	/* 2-byte controls became 3-byte characters */
+		utf8_cut_tail(b.p, b.len);
+	return b.p != NULL ? b.p : strdup("");
+}
+
 /* Takes the captured text out of the buffer; NULL on ENOMEM. */
 static char *
 buf_take(struct buf *b)
@@ -297,7 +376,7 @@ buf_take(struct buf *b)
 	else if (b->full)
 		utf8_cut_tail(s, b->len);
 	memset(b, 0, sizeof(*b));
-	return s;
+	return c1_take(s);
 }
 
 /*
@@ -310,7 +389,12 @@ strip_controls(char *s)
 {
 	char *r, *w;
 
-	for (r = w = s; *r != '\0'; r++) {
+	/* Most text has none: find the first before rewriting anything. */
+	for (r = s; *r != '\0'; r++)
+		if (((unsigned char)*r < 0x20 && *r != '\t' && *r != '\n' &&
+		    *r != '\r') || *r == 0x7f)
+			break;
+	for (w = r; *r != '\0'; r++) {
 		unsigned char c = (unsigned char)*r;
 
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
@@ -342,13 +426,22 @@ collapse_ws(char *s)
 }
 
 /* Plain text for display: no controls, whitespace collapsed. */
-static char *
-clean_text(char *s)
+char *
+parse_clean_text(char *s)
 {
 	if (s != NULL) {
 		strip_controls(s);
 		collapse_ws(s);
 	}
+	return s;
+}
+
+/* A short plain-text field (author, language): cleaned, capped. */
+static char *
+short_text(char *s)
+{
+	if (parse_clean_text(s) != NULL)
+		str_truncate_utf8(s, PARSE_MAX_TITLE);
 	return s;
 }
 
@@ -444,13 +537,29 @@ title_take(char *s, enum text_type tt)
 	if (tt == TT_HTML || tt == TT_XHTML ||
 	    (tt == TT_GUESS && looks_like_html(s)))
 		s = html_take(s);
-	clean_text(s);
+	parse_clean_text(s);
 	if (s != NULL)
 		str_truncate_utf8(s, PARSE_MAX_TITLE);
 	return s;
 }
 
-/* Summary and description: plain text. */
+/* s[0..) as HTML text: &, < and > escaped (frees s); NULL on ENOMEM. */
+static char *
+escape_take(char *s)
+{
+	struct buf b;
+
+	memset(&b, 0, sizeof(b));
+	buf_add_escaped(&b, s, strlen(s));
+	free(s);
+	return buf_take(&b);
+}
+
+/*
+ * Summary and description: kept as HTML (the digest exporter wants the
+ * markup; the terminal turns it into text with html_to_text()), so a
+ * plain-text construct is escaped into HTML here.
+ */
 static char *
 summary_take(char *s, enum text_type tt)
 {
@@ -458,9 +567,11 @@ summary_take(char *s, enum text_type tt)
 		return NULL;
 	if (tt == TT_BASE64 && (s = b64_take(s)) == NULL)
 		return NULL;
-	if (tt != TT_TEXT)
-		s = html_take(s);
-	return clean_text(s);
+	if (tt == TT_TEXT && (s = escape_take(s)) == NULL)
+		return NULL;
+	strip_controls(s);
+	str_trim(s);
+	return s;
 }
 
 /* Content: HTML as published (text kept as text), controls removed. */
@@ -476,17 +587,54 @@ content_take(char *s, enum text_type tt)
 	return s;
 }
 
-/* An http(s) URL resolved against the element's xml:base, or NULL. */
+/*
+ * 1 if s is a relative reference (RFC 3986 4.2): no scheme, and no space
+ * or control a browser would strip to find one ("java\tscript:").
+ */
+static int
+is_relative_ref(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	p = strpbrk(s, ":/?#");
+	return p == NULL || *p != ':';
+}
+
+/*
+ * An http(s) URL resolved against the element's xml:base (then the
+ * document URL), or NULL.  With no base at all a relative reference is
+ * kept as published: it is all there is, and whoever knows the
+ * document's URL later can still resolve it.
+ */
 static char *
 url_take(struct pstate *st, char *raw)
 {
+	const char *base = st->frames[st->depth].base;
 	char *u = NULL;
 
 	if (raw == NULL)
 		return NULL;
 	str_trim(raw);
-	if (raw[0] != '\0' && strlen(raw) <= PARSE_MAX_URL)
-		u = url_resolve(st->frames[st->depth].base, raw);
+	if (raw[0] == '\0' || strlen(raw) > PARSE_MAX_URL) {
+		free(raw);
+		return NULL;
+	}
+	if ((base == NULL || is_relative_ref(base)) && is_relative_ref(raw)) {
+		xmlChar *r;
+
+		if (base == NULL)
+			return raw;
+		/* A relative xml:base over a relative link: still relative. */
+		r = xmlBuildURI((const xmlChar *)raw, (const xmlChar *)base);
+		free(raw);
+		u = r != NULL ? strdup((const char *)r) : NULL;
+		xmlFree(r);
+		return u;
+	}
+	u = url_resolve(base, raw);
 	free(raw);
 	if (u != NULL && (strlen(u) > PARSE_MAX_URL || !url_is_http(u))) {
 		free(u);
@@ -542,6 +690,20 @@ attr_get(const xmlChar **attrs, int nattrs, const char *ns, const char *name)
 	return NULL;
 }
 
+/* Attribute without namespace whose name matches name in any case. */
+static char *
+attr_get_ci(const xmlChar **attrs, int nattrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nattrs; i++)
+		if (attrs[i * 5 + 2] == NULL &&
+		    strcasecmp((const char *)attrs[i * 5], name) == 0)
+			return attr_get(attrs + i * 5, 1, NULL,
+			    (const char *)attrs[i * 5]);
+	return NULL;
+}
+
 static enum space
 space_of(struct pstate *st, const char *uri, const char *prefix)
 {
@@ -557,6 +719,8 @@ space_of(struct pstate *st, const char *uri, const char *prefix)
 			return SP_SY;
 		if (strcmp(prefix, "itunes") == 0)
 			return SP_ITUNES;
+		if (strcmp(prefix, "media") == 0)
+			return SP_MEDIA;
 		return SP_OTHER;
 	}
 	if (strcmp(uri, NS_DC) == 0)
@@ -565,14 +729,17 @@ space_of(struct pstate *st, const char *uri, const char *prefix)
 		return SP_CONTENT;
 	if (strcmp(uri, NS_SY) == 0)
 		return SP_SY;
-	if (strcmp(uri, NS_ITUNES) == 0)
+	/* Apple's own documents spell it .../DTDs/Podcast-1.0.dtd. */
+	if (strcasecmp(uri, NS_ITUNES) == 0)
 		return SP_ITUNES;
+	if (strncmp(uri, NS_MEDIA, strlen(NS_MEDIA) - 1) == 0)
+		return SP_MEDIA;	/* with or without the final '/' */
 	if (st->kind == ROOT_ATOM)
 		return strcmp(uri, NS_ATOM10) == 0 ||
 		    strcmp(uri, NS_ATOM03) == 0 || (st->root_ns != NULL &&
 		    strcmp(uri, st->root_ns) == 0) ? SP_CORE : SP_OTHER;
 	if (strcmp(uri, NS_RSS10) == 0 || strcmp(uri, NS_RSS090) == 0 ||
-	    strcmp(uri, NS_RSS_USERLAND) == 0 ||
+	    strncmp(uri, NS_RSS_USERLAND, strlen(NS_RSS_USERLAND)) == 0 ||
 	    strcmp(uri, NS_RSS_HARVARD) == 0)
 		return SP_CORE;
 	return SP_OTHER;
@@ -645,9 +812,9 @@ parse_length(const char *s)
 }
 
 static void
-add_enclosure(struct pstate *st, char *url, char *type, char *length)
+add_enclosure_to(struct pstate *st, struct feed_item *it, char *url,
+    char *type, char *length)
 {
-	struct feed_item *it = &st->cur;
 	struct feed_enclosure *n;
 
 	url = url_take(st, url);
@@ -659,7 +826,8 @@ add_enclosure(struct pstate *st, char *url, char *type, char *length)
 	it->enclosures = n;
 	n = &it->enclosures[it->nenclosures++];
 	n->url = url;
-	n->type = type != NULL && type[0] != '\0' ? clean_text(type) : NULL;
+	n->type = type != NULL && type[0] != '\0' ?
+	    parse_clean_text(type) : NULL;
 	n->length = parse_length(length);
 	if (n->type == NULL)
 		free(type);
@@ -672,12 +840,40 @@ add_enclosure(struct pstate *st, char *url, char *type, char *length)
 }
 
 static void
+add_enclosure(struct pstate *st, char *url, char *type, char *length)
+{
+	add_enclosure_to(st, &st->cur, url, type, length);
+}
+
+/*
+ * Media RSS <media:content> (alone or in <media:group>), at item depth
+ * d: kept aside, and the item's enclosures only if it has no <enclosure>
+ * or rel="enclosure" link, which say the same more plainly.
+ */
+static int
+media_content(struct pstate *st, const char *name, enum space sp, int d,
+    const xmlChar **attrs, int nattrs)
+{
+	if (sp != SP_MEDIA)
+		return 0;
+	if (strcmp(name, "group") == 0 && d == st->item_depth + 1)
+		st->media_group_depth = d;
+	else if (strcmp(name, "content") == 0 && (d == st->item_depth + 1 ||
+	    (st->media_group_depth && d == st->media_group_depth + 1)))
+		add_enclosure_to(st, &st->media,
+		    attr_get(attrs, nattrs, NULL, "url"),
+		    attr_get(attrs, nattrs, NULL, "type"),
+		    attr_get(attrs, nattrs, NULL, "fileSize"));
+	return 1;
+}
+
+static void
 add_category(struct pstate *st, char *s)
 {
 	struct feed_item *it = &st->cur;
 	char **n;
 
-	clean_text(s);
+	parse_clean_text(s);
 	if (s == NULL || s[0] == '\0' || it->ncategories >= PARSE_MAX_LIST)
 		goto out;
 	str_truncate_utf8(s, PARSE_MAX_TITLE);
@@ -758,6 +954,8 @@ static void
 start_item(struct pstate *st, const xmlChar **attrs, int nattrs)
 {
 	feed_item_free(&st->cur);
+	feed_item_free(&st->media);
+	st->media_group_depth = 0;
 	st->cur.published = TIME_NONE;
 	st->cur.updated = TIME_NONE;
 	st->item_depth = st->depth;
@@ -769,7 +967,7 @@ start_item(struct pstate *st, const xmlChar **attrs, int nattrs)
 		char *about = attr_get(attrs, nattrs, NS_RDF, "about");
 
 		if (about != NULL)
-			str_trim(about);
+			str_truncate_utf8(str_trim(about), PARSE_MAX_URL);
 		set_once(&st->cur.guid, about);
 	}
 }
@@ -787,6 +985,12 @@ end_item(struct pstate *st)
 	if (st->item_skip) {
 		feed_item_free(it);
 		return;
+	}
+	if (it->nenclosures == 0 && st->media.nenclosures > 0) {
+		it->enclosures = st->media.enclosures;
+		it->nenclosures = st->media.nenclosures;
+		st->media.enclosures = NULL;
+		st->media.nenclosures = 0;
 	}
 	/* A permalink guid stands in for a missing <link>. */
 	if (it->link == NULL && it->guid != NULL && st->guid_permalink != 0 &&
@@ -851,11 +1055,26 @@ author_take(char *s)
 
 /* Minutes of <ttl> (or sy:updateFrequency) as a bounded integer, or -1. */
 static int64_t
-parse_small_int(const char *s, int64_t max)
+parse_small_int(char *s, int64_t max)
 {
-	int64_t v = parse_length(s);
+	int64_t v = parse_length(s != NULL ? str_trim(s) : NULL);
 
 	return v > max ? -1 : v;
+}
+
+/*
+ * A date element ended.  RSS: the first valid one wins (pubDate before a
+ * later dc:date).  Atom: the last valid one, as feedparser reads repeated
+ * <updated> and <published> after <issued>.  Frees s.
+ */
+static void
+set_date(struct pstate *st, int64_t *dst, char *s)
+{
+	int64_t t = date_parse(s);
+
+	if (t != TIME_NONE && (*dst == TIME_NONE || st->kind == ROOT_ATOM))
+		*dst = t;
+	free(s);
 }
 
 /* The captured element ended: its text goes where it belongs. */
@@ -882,7 +1101,7 @@ end_capture(struct pstate *st)
 		set_once(&d->description, summary_take(s, tt));
 		break;
 	case F_LANGUAGE:
-		set_once(&d->language, clean_text(s));
+		set_once(&d->language, short_text(s));
 		break;
 	case F_TTL:
 		if ((v = parse_small_int(s, TTL_MAX_MINUTES)) >= 0)
@@ -890,7 +1109,7 @@ end_capture(struct pstate *st)
 		free(s);
 		break;
 	case F_SY_PERIOD:
-		clean_text(s);
+		parse_clean_text(s);
 		if (s == NULL)
 			break;
 		if (strcmp(s, "hourly") == 0)
@@ -910,6 +1129,19 @@ end_capture(struct pstate *st)
 			st->sy_freq = v;
 		free(s);
 		break;
+	case F_SKIP_HOUR:
+		/* RSS 2.0: 0-23; some publishers write 24 for midnight. */
+		if ((v = parse_small_int(s, SKIP_HOUR_MAX)) >= 0)
+			d->skip_hours |= UINT32_C(1) << (v % HOURS_PER_DAY);
+		free(s);
+		break;
+	case F_SKIP_DAY:
+		parse_clean_text(s);
+		for (v = 0; s != NULL && v < DAYS_PER_WEEK; v++)
+			if (strcasecmp(s, day_names[v]) == 0)
+				d->skip_days |= (uint8_t)(1u << v);
+		free(s);
+		break;
 	case I_TITLE:
 		set_once(&it->title, title_take(s, tt));
 		break;
@@ -918,27 +1150,23 @@ end_capture(struct pstate *st)
 		break;
 	case I_GUID:
 		if (s != NULL)
-			str_trim(s);
+			str_truncate_utf8(str_trim(s), PARSE_MAX_URL);
 		set_once(&it->guid, s);
 		break;
 	case I_PUBLISHED:
-		if (it->published == TIME_NONE)
-			it->published = date_parse(s);
-		free(s);
+		set_date(st, &it->published, s);
 		break;
 	case I_UPDATED:
-		if (it->updated == TIME_NONE)
-			it->updated = date_parse(s);
-		free(s);
+		set_date(st, &it->updated, s);
 		break;
 	case I_AUTHOR:
-		set_once(&it->author, author_take(clean_text(s)));
+		set_once(&it->author, author_take(short_text(s)));
 		break;
 	case I_AUTHOR_NAME:
-		set_once(&st->author_name, clean_text(s));
+		set_once(&st->author_name, short_text(s));
 		break;
 	case I_AUTHOR_EMAIL:
-		set_once(&st->author_email, clean_text(s));
+		set_once(&st->author_email, short_text(s));
 		break;
 	case I_SUMMARY:
 		set_once(&it->summary, summary_take(s, tt));
@@ -953,7 +1181,7 @@ end_capture(struct pstate *st)
 		add_keywords(st, s);
 		break;
 	case F_AUTHOR:
-		set_once(&st->feed_author, author_take(clean_text(s)));
+		set_once(&st->feed_author, author_take(short_text(s)));
 		break;
 	case F_NONE:
 		free(s);
@@ -980,6 +1208,9 @@ capture_child_start(struct pstate *st, const char *name, const char *uri,
 		}
 		st->cap_children = 1;
 	}
+	/* Markup in a "text" construct (Atom 0.3 naked markup) is HTML. */
+	if (st->cap_type == TT_TEXT)
+		st->cap_type = TT_HTML;
 	buf_adds(&st->cap, "<");
 	buf_adds(&st->cap, name);
 	for (i = 0; i < nattrs; i++) {
@@ -1033,6 +1264,10 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 			d->format = "rss0.92";
 		else if (strcmp(ver, "0.90") == 0)
 			d->format = "rss0.90";
+		else if (strcmp(ver, "0.93") == 0)
+			d->format = "rss0.93";
+		else if (strcmp(ver, "0.94") == 0)
+			d->format = "rss0.94";
 		else
 			d->format = "rss2.0";
 	} else if (strcmp(name, "RDF") == 0 && uri != NULL &&
@@ -1046,8 +1281,15 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 		st->atom03 = (uri != NULL && strcmp(uri, NS_ATOM03) == 0) ||
 		    (ver != NULL && strcmp(ver, "0.3") == 0);
 		d->format = st->atom03 ? "atom0.3" : "atom1.0";
-		set_once(&d->language, clean_text(attr_get(attrs, nattrs,
+		set_once(&d->language, parse_clean_text(attr_get(attrs, nattrs,
 		    NS_XML, "lang")));
+	} else if (strcasecmp(name, "channel") == 0 && uri == NULL) {
+		/* Microsoft's Channel Definition Format (1997), as feedparser. */
+		st->kind = ROOT_CDF;
+		st->channel_depth = 1;
+		d->format = "cdf";
+		set_once(&d->link, url_take(st, attr_get_ci(attrs, nattrs,
+		    "href")));
 	} else
 		refuse(st, "not a feed: root element <%s%s%.64s>",
 		    prefix != NULL ? prefix : "", prefix != NULL ? ":" : "",
@@ -1055,34 +1297,70 @@ start_root(struct pstate *st, const char *name, const char *prefix,
 	free(ver);
 }
 
-/* RSS 0.9x/1.0/2.0 element at the current depth. */
+/*
+ * CDF: <CHANNEL HREF><TITLE/><ABSTRACT/><ITEM HREF LASTMOD>...</ITEM>,
+ * names in any case.
+ */
+static void
+start_cdf(struct pstate *st, const char *name, const xmlChar **attrs,
+    int nattrs)
+{
+	int d = st->depth;
+
+	if (st->item_depth && d == st->item_depth + 1 && !st->item_skip) {
+		if (strcasecmp(name, "title") == 0)
+			capture(st, I_TITLE, TT_GUESS);
+		else if (strcasecmp(name, "abstract") == 0)
+			capture(st, I_SUMMARY, TT_HTML);
+	} else if (!st->item_depth && d == st->channel_depth + 1) {
+		if (strcasecmp(name, "title") == 0)
+			capture(st, F_TITLE, TT_GUESS);
+		else if (strcasecmp(name, "abstract") == 0)
+			capture(st, F_DESCRIPTION, TT_HTML);
+		else if (strcasecmp(name, "item") == 0) {
+			start_item(st, attrs, nattrs);
+			st->cur.link = url_take(st, attr_get_ci(attrs, nattrs,
+			    "href"));
+			set_date(st, &st->cur.updated, attr_get_ci(attrs,
+			    nattrs, "lastmod"));
+		}
+	}
+}
+
+/*
+ * RSS 0.9x/1.0/2.0 element at the current depth.  Names compare without
+ * case, as iTunes (and feedparser) read them: <TiTlE> is a title.
+ */
 static void
 start_rss(struct pstate *st, const char *name, enum space sp,
     const char *uri, const xmlChar **attrs, int nattrs)
 {
 	int d = st->depth;
 
-	if (sp == SP_CORE && strcmp(name, "channel") == 0 && d == 2) {
+	if (sp == SP_CORE && strcasecmp(name, "channel") == 0 && d == 2) {
 		st->channel_depth = d;
 		if (st->kind == ROOT_RDF && uri != NULL &&
 		    strcmp(uri, NS_RSS090) == 0)
 			st->doc->format = "rss0.90";
 		return;
 	}
-	if (sp == SP_CORE && strcmp(name, "item") == 0 && st->item_depth == 0 &&
+	if (sp == SP_CORE && strcasecmp(name, "item") == 0 && st->item_depth == 0 &&
 	    (d == 2 || (st->channel_depth && d == st->channel_depth + 1))) {
 		start_item(st, attrs, nattrs);
 		return;
 	}
+	if (st->item_depth && !st->item_skip && media_content(st, name, sp, d,
+	    attrs, nattrs))
+		return;
 	if (st->item_depth && d == st->item_depth + 1) {
 		if (st->item_skip)
 			return;
 		if (sp == SP_CORE) {
-			if (strcmp(name, "title") == 0)
+			if (strcasecmp(name, "title") == 0)
 				capture(st, I_TITLE, TT_GUESS);
-			else if (strcmp(name, "link") == 0)
+			else if (strcasecmp(name, "link") == 0)
 				capture(st, I_LINK, TT_TEXT);
-			else if (strcmp(name, "guid") == 0) {
+			else if (strcasecmp(name, "guid") == 0) {
 				char *pl = attr_get(attrs, nattrs, NULL,
 				    "isPermaLink");
 
@@ -1091,62 +1369,74 @@ start_rss(struct pstate *st, const char *name, enum space sp,
 					    strcasecmp(pl, "false") != 0;
 				free(pl);
 				capture(st, I_GUID, TT_TEXT);
-			} else if (strcmp(name, "pubDate") == 0)
+			} else if (strcasecmp(name, "pubDate") == 0)
 				capture(st, I_PUBLISHED, TT_TEXT);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, I_SUMMARY, TT_HTML);
-			else if (strcmp(name, "author") == 0)
+			else if (strcasecmp(name, "author") == 0)
 				capture(st, I_AUTHOR, TT_TEXT);
-			else if (strcmp(name, "category") == 0)
+			else if (strcasecmp(name, "category") == 0)
 				capture(st, I_CATEGORY, TT_TEXT);
-			else if (strcmp(name, "enclosure") == 0)
+			else if (strcasecmp(name, "enclosure") == 0)
 				add_enclosure(st,
 				    attr_get(attrs, nattrs, NULL, "url"),
 				    attr_get(attrs, nattrs, NULL, "type"),
 				    attr_get(attrs, nattrs, NULL, "length"));
 		} else if (sp == SP_DC) {
-			if (strcmp(name, "date") == 0)
+			if (strcasecmp(name, "date") == 0)
 				capture(st, I_PUBLISHED, TT_TEXT);
-			else if (strcmp(name, "creator") == 0 ||
-			    strcmp(name, "author") == 0)
+			else if (strcasecmp(name, "creator") == 0 ||
+			    strcasecmp(name, "author") == 0)
 				capture(st, I_AUTHOR, TT_TEXT);
-			else if (strcmp(name, "subject") == 0)
+			else if (strcasecmp(name, "subject") == 0)
 				capture(st, I_CATEGORY, TT_TEXT);
-			else if (strcmp(name, "title") == 0)
+			else if (strcasecmp(name, "title") == 0)
 				capture(st, I_TITLE, TT_GUESS);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, I_SUMMARY, TT_HTML);
-		} else if (sp == SP_CONTENT && strcmp(name, "encoded") == 0)
+		} else if (sp == SP_CONTENT && strcasecmp(name, "encoded") == 0)
 			capture(st, I_CONTENT, TT_HTML);
-		else if (sp == SP_ITUNES && strcmp(name, "author") == 0)
+		else if (sp == SP_ITUNES && strcasecmp(name, "author") == 0)
 			capture(st, I_AUTHOR, TT_TEXT);
-		else if (sp == SP_ITUNES && strcmp(name, "keywords") == 0)
+		else if (sp == SP_ITUNES && strcasecmp(name, "keywords") == 0)
 			capture(st, I_KEYWORDS, TT_TEXT);
+		return;
+	}
+	if (st->skip_depth && d == st->skip_depth + 1 && sp == SP_CORE) {
+		if (strcasecmp(name, "hour") == 0)
+			capture(st, F_SKIP_HOUR, TT_TEXT);
+		else if (strcasecmp(name, "day") == 0)
+			capture(st, F_SKIP_DAY, TT_TEXT);
 		return;
 	}
 	if (st->channel_depth && d == st->channel_depth + 1 &&
 	    !st->item_depth) {
+		if (sp == SP_CORE && (strcasecmp(name, "skipHours") == 0 ||
+		    strcasecmp(name, "skipDays") == 0)) {
+			st->skip_depth = d;
+			return;
+		}
 		if (sp == SP_CORE) {
-			if (strcmp(name, "title") == 0)
+			if (strcasecmp(name, "title") == 0)
 				capture(st, F_TITLE, TT_GUESS);
-			else if (strcmp(name, "link") == 0)
+			else if (strcasecmp(name, "link") == 0)
 				capture(st, F_LINK, TT_TEXT);
-			else if (strcmp(name, "description") == 0)
+			else if (strcasecmp(name, "description") == 0)
 				capture(st, F_DESCRIPTION, TT_HTML);
-			else if (strcmp(name, "language") == 0)
+			else if (strcasecmp(name, "language") == 0)
 				capture(st, F_LANGUAGE, TT_TEXT);
-			else if (strcmp(name, "ttl") == 0)
+			else if (strcasecmp(name, "ttl") == 0)
 				capture(st, F_TTL, TT_TEXT);
-		} else if (sp == SP_DC && strcmp(name, "language") == 0)
+		} else if (sp == SP_DC && strcasecmp(name, "language") == 0)
 			capture(st, F_LANGUAGE, TT_TEXT);
-		else if (sp == SP_DC && strcmp(name, "title") == 0)
+		else if (sp == SP_DC && strcasecmp(name, "title") == 0)
 			capture(st, F_TITLE, TT_GUESS);
-		else if ((sp == SP_ITUNES && strcmp(name, "author") == 0) ||
-		    (sp == SP_DC && strcmp(name, "creator") == 0))
+		else if ((sp == SP_ITUNES && strcasecmp(name, "author") == 0) ||
+		    (sp == SP_DC && strcasecmp(name, "creator") == 0))
 			capture(st, F_AUTHOR, TT_TEXT);
-		else if (sp == SP_SY && strcmp(name, "updatePeriod") == 0)
+		else if (sp == SP_SY && strcasecmp(name, "updatePeriod") == 0)
 			capture(st, F_SY_PERIOD, TT_TEXT);
-		else if (sp == SP_SY && strcmp(name, "updateFrequency") == 0)
+		else if (sp == SP_SY && strcasecmp(name, "updateFrequency") == 0)
 			capture(st, F_SY_FREQ, TT_TEXT);
 	}
 }
@@ -1164,6 +1454,8 @@ start_atom(struct pstate *st, const char *name, enum space sp,
 		return;
 	}
 	if (st->item_depth && st->item_skip)
+		return;
+	if (st->item_depth && media_content(st, name, sp, d, attrs, nattrs))
 		return;
 	if (st->author_depth && d == st->author_depth + 1 && sp == SP_CORE) {
 		if (strcmp(name, "name") == 0)
@@ -1268,7 +1560,9 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		    nb_attributes);
 		return;
 	}
-	if (st->kind == ROOT_ATOM)
+	if (st->kind == ROOT_CDF)
+		start_cdf(st, name, attributes, nb_attributes);
+	else if (st->kind == ROOT_ATOM)
 		start_atom(st, name, space_of(st, uri, (const char *)prefix),
 		    attributes, nb_attributes);
 	else if (st->kind != ROOT_NONE)
@@ -1289,10 +1583,14 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		capture_child_end(st, (const char *)localname);
 	else if (st->cap_field != F_NONE)
 		end_capture(st);
+	else if (d == st->media_group_depth)
+		st->media_group_depth = 0;
 	else if (d == st->author_depth)
 		end_author(st);
 	else if (d == st->item_depth)
 		end_item(st);
+	else if (d == st->skip_depth)
+		st->skip_depth = 0;
 	else if (d == st->channel_depth)
 		st->channel_depth = 0;
 	free(st->frames[d].own);
@@ -1373,13 +1671,17 @@ on_get_entity(void *ctx, const xmlChar *name)
 		if (xmlStrcmp(st->ents[i]->name, name) == 0)
 			return &st->ents[i]->ent;
 	if (st->nents == PARSE_MAX_ENTITIES ||
-	    xmlStrlen(name) >= ENTITY_NAME_MAX ||
-	    (e = htmlEntityLookup(name)) == NULL)
+	    xmlStrlen(name) >= ENTITY_NAME_MAX)
 		return NULL;
 	if ((he = calloc(1, sizeof(*he))) == NULL)
 		return NULL;
 	memcpy(he->name, name, (size_t)xmlStrlen(name) + 1);
-	n = utf8_encode(e->value, he->content);
+	/* Not HTML either: the reference stays as text, as feedparser does. */
+	if ((e = htmlEntityLookup(name)) != NULL)
+		n = utf8_encode(e->value, he->content);
+	else
+		n = (size_t)snprintf((char *)he->content, sizeof(he->content),
+		    "&%s;", (const char *)name);
 	he->content[n] = '\0';
 	he->ent.type = XML_ENTITY_DECL;
 	he->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
@@ -1409,9 +1711,7 @@ on_error(void *ctx, xmlErrorPtr e)
 	char msg[PARSE_MAX_ERROR];
 	size_t n;
 
-	/* Warnings, and namespace errors libxml2 itself keeps going on. */
-	if (e == NULL || e->level < XML_ERR_ERROR ||
-	    e->domain == XML_FROM_NAMESPACE || st->xml_err != NULL)
+	if (e == NULL || e->level < XML_ERR_ERROR || st->xml_err != NULL)
 		return;
 	snprintf(msg, sizeof(msg), "line %d: %s", e->line,
 	    e->message != NULL ? e->message : "malformed XML");
@@ -1422,6 +1722,15 @@ on_error(void *ctx, xmlErrorPtr e)
 	for (n = 0; msg[n] != '\0'; n++)
 		if (msg[n] == '\n' || msg[n] == '\r')
 			msg[n] = ' ';
+	/*
+	 * An undeclared prefix is only a namespace error: libxml2 keeps
+	 * going and so do we, but the document is not well-formed.
+	 */
+	if (e->domain == XML_FROM_NAMESPACE) {
+		if (st->note == NULL)
+			st->note = strdup(msg);
+		return;
+	}
 	st->xml_err = strdup(msg);
 	st->xml_code = e->code;
 }
@@ -1516,6 +1825,46 @@ http_charset(const char *ct, char out[CHARSET_MAX])
 }
 
 /*
+ * The encoding="..." of an XML declaration at p[0..n) into out; 1 if
+ * found.  Only for names libxml2 2.9.14 refuses to read from the
+ * declaration itself although iconv knows them (encoding="437" breaks
+ * the XML EncName rule, and libxml2 stops at it even when told to ignore
+ * it): returns the length of the declaration, which the caller skips
+ * while forcing the name; else 0.
+ */
+static size_t
+declared_encoding(const unsigned char *p, size_t n, char out[CHARSET_MAX])
+{
+	const unsigned char *end, *q;
+	size_t k = 0;
+	unsigned char quote;
+
+	if (n < 6 || memcmp(p, "<?xml", 5) != 0 ||
+	    (end = memmem(p, n, "?>", 2)) == NULL)
+		return 0;
+	q = memmem(p, (size_t)(end - p), "encoding", 8);
+	if (q == NULL)
+		return 0;
+	for (q += 8; q < end && (*q == ' ' || *q == '\t' || *q == '\r' ||
+	    *q == '\n' || *q == '='); q++)
+		;
+	if (q >= end || (*q != '"' && *q != '\''))
+		return 0;
+	quote = *q++;
+	while (q + k < end && q[k] != quote && k + 1 < CHARSET_MAX) {
+		if (!isalnum(q[k]) && strchr("-_.:", q[k]) == NULL)
+			return 0;
+		out[k] = (char)q[k];
+		k++;
+	}
+	out[k] = '\0';
+	/* What libxml2 reads itself needs no help (and keeps its checks). */
+	if (k > 0 && q + k < end && q[k] == quote && !isalpha(q[0]))
+		return (size_t)(end + 2 - p);
+	return 0;
+}
+
+/*
  * 1 (and an error recorded) if the converter met bytes the encoding does
  * not have: libxml2 then stops without a parser error, and the document
  * must not pass as complete.
@@ -1543,6 +1892,7 @@ pstate_free(struct pstate *st)
 	for (i = 0; i <= PARSE_MAX_DEPTH; i++)
 		free(st->frames[i].own);
 	feed_item_free(&st->cur);
+	feed_item_free(&st->media);
 	free(st->cap.p);
 	free(st->author_name);
 	free(st->author_email);
@@ -1646,9 +1996,10 @@ parse_once(const char *body, size_t len, const char *doc_url,
 	if (out->ttl < 0 && st.sy_period > 0)
 		out->ttl = st.sy_period / (st.sy_freq > 0 ? st.sy_freq : 1);
 	if (st.xml_err != NULL) {
+		/* The root said "feed": what came before the error stands. */
 		out->error = st.xml_err;
 		st.xml_err = NULL;
-		rc = out->nitems > 0 ? 0 : -1;
+		rc = 0;
 		goto done;
 	}
 	if (st.note != NULL) {
@@ -1676,9 +2027,9 @@ parse_feed(const char *body, size_t len, const char *doc_url,
     const char *content_type, struct feed_doc *out)
 {
 	const unsigned char *p = (const unsigned char *)body;
-	char charset[CHARSET_MAX];
+	char charset[CHARSET_MAX], declared[CHARSET_MAX];
 	const char *enc = NULL;
-	size_t start = 0, ws;
+	size_t start = 0, ws, decl;
 	int rc;
 
 	if (body == NULL)
@@ -1723,13 +2074,23 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 			out->error = strdup("empty document");
 			return -1;
 		}
+		/* JSON Feed: a JSON object where XML has its first '<'. */
+		if (p[ws] == '{')
+			return jsonfeed_parse(body + ws, len - ws, doc_url,
+			    out);
 		if (ws == start && start > 0) {
 			start = 0;	/* BOM right before '<': leave it */
 			enc = NULL;
 		} else
 			start = ws;
+		/* Skipped either way: libxml2 would stop at the name. */
+		decl = declared_encoding(p + start, len - start, declared);
 		if (enc == NULL && http_charset(content_type, charset))
 			enc = charset;
+		else if (enc == NULL && decl > 0)
+			enc = declared;
+		if (enc != NULL)
+			start += decl;
 	}
 	if (too_many_attrs(p + start, len - start)) {
 		char msg[PARSE_MAX_ERROR];
@@ -1762,4 +2123,27 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 			rc = -1;
 	}
 	return rc;
+}
+
+size_t
+parse_clamp_future(struct feed_doc *d, int64_t fetch_time)
+{
+	struct feed_item *it;
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nitems; i++) {
+		it = &d->items[i];
+		if (it->published != TIME_NONE &&
+		    it->published > fetch_time + PARSE_FUTURE_TOLERANCE) {
+			it->published = fetch_time;
+			it->date_clamped = 1;
+		}
+		if (it->updated != TIME_NONE &&
+		    it->updated > fetch_time + PARSE_FUTURE_TOLERANCE) {
+			it->updated = fetch_time;
+			it->date_clamped = 1;
+		}
+		n += it->date_clamped != 0;
+	}
+	return n;
 }

@@ -26,7 +26,8 @@
 void	parse_init(void);
 
 /*
- * Parses body[0..len).  doc_url is the document's URL (base for relative
+ * Parses body[0..len): RSS, Atom or JSON Feed (a body starting with
+ * '{').  doc_url is the document's URL (base for relative
  * links), content_type the HTTP Content-Type header (its charset counts);
  * both may be NULL.  out must be initialised with feed_doc_init().
  *
@@ -37,5 +38,26 @@ void	parse_init(void);
  */
 int	parse_feed(const char *body, size_t len, const char *doc_url,
 	    const char *content_type, struct feed_doc *out);
+
+/*
+ * Dates further than this past the fetch time are publisher mistakes
+ * (wrong zone, wrong year, a post "scheduled" into the listing).  A
+ * day covers every real zone offset.
+ */
+#define PARSE_FUTURE_TOLERANCE	(24 * 60 * 60)
+
+/*
+ * Clamps every item date later than fetch_time + PARSE_FUTURE_TOLERANCE
+ * to fetch_time and sets the item's date_clamped.  Returns how many
+ * items were clamped.  Separate from parse_feed() so that stays a pure
+ * function of its input: the caller supplies the clock.
+ */
+size_t	parse_clamp_future(struct feed_doc *d, int64_t fetch_time);
+
+/*
+ * Plain text in place: control characters removed, whitespace runs
+ * collapsed to one space, trimmed.  Returns s (NULL-safe).
+ */
+char	*parse_clean_text(char *s);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "url.h"
 #include "util.h"
 
 #define FETCH_PROTOCOLS		"http,https"
@@ -140,6 +141,29 @@ xfer_unlink(struct xfer *x)
 	f->active--;
 }
 
+/*
+ * Content-Location names the document's own URL (RFC 9110 8.7), the base
+ * for its relative links when no xml:base applies: it replaces the
+ * effective URL as the parser's document URL when it resolves to http(s).
+ * Takes loc.
+ */
+static void
+xfer_content_location(struct fetch_result *r, char *loc)
+{
+	char *u;
+
+	if (loc == NULL)
+		return;
+	u = url_resolve(r->effective_url, loc);
+	free(loc);
+	if (u == NULL || !url_is_http(u)) {
+		free(u);
+		return;
+	}
+	free(r->effective_url);
+	r->effective_url = u;
+}
+
 /* Fills x->res from a finished transfer. */
 static void
 xfer_finish(struct xfer *x, CURLcode code)
@@ -158,6 +182,8 @@ xfer_finish(struct xfer *x, CURLcode code)
 		r->content_type = fetch_header(x->easy, "Content-Type");
 		r->etag = fetch_header(x->easy, "ETag");
 		r->last_modified = fetch_header(x->easy, "Last-Modified");
+		xfer_content_location(r, fetch_header(x->easy,
+		    "Content-Location"));
 		return;
 	}
 	if (x->too_big)

@@ -44,7 +44,7 @@ struct fetch_result {
 	char	*content_type;
 	char	*etag;
 	char	*last_modified;
-	char	*effective_url;
+	char	*effective_url;	/* after redirects, or the Content-Location */
 	double	 seconds;	/* total transfer time */
 };
 

@@ -29,6 +29,7 @@
 #include "feedjson.h"
 #include "log.h"
 #include "parse.h"
+#include "util.h"
 #include "worker.h"
 
 #define WIRE_MAGIC		0x54445031u	/* "TDP1" */
@@ -535,6 +536,8 @@ worker_serve(int fd, const struct wire_req *rq, int64_t cpu_limit)
 	prc = parse_feed(body, rq->body_len, *url ? url : NULL,
 	    *ctype ? ctype : NULL, &doc);
 	cpu_budget(0);
+	if (prc == 0)
+		parse_clamp_future(&doc, time_now());
 	if ((root = feedjson_encode(&doc)) == NULL)
 		goto done;
 	json_object_set_new(root, "ok", json_boolean(prc == 0));

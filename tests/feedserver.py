@@ -8,6 +8,8 @@ and records every request so tests can check the daemon's manners.
 Prints "PORT <n>" on stdout once listening on 127.0.0.1.  GET /__log
 returns the requests seen so far as JSON; POST /__touch/NAME changes a
 file's validators (as if the feed had been updated) without changing it.
+A file NAME.headers next to NAME adds its "Key: Value" lines to NAME's
+200 responses.
 Stops on SIGTERM or after --lifetime seconds.
 """
 import argparse
@@ -85,8 +87,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ctype = "application/xml"
         if b'encoding="iso-8859-1"' in body[:100].lower():
             ctype = "application/xml"   # the declaration decides
+        # NAME.headers, if present: extra "Key: Value" response headers
+        # (a Content-Type there replaces the default).
+        extra = []
+        if os.path.isfile(path + ".headers"):
+            with open(path + ".headers") as f:
+                for line in f:
+                    k, sep, v = line.partition(":")
+                    if sep and k.strip():
+                        extra.append((k.strip(), v.strip()))
+        if any(k.lower() == "content-type" for k, _ in extra):
+            ctype = None
         self._record(200)
-        self._send(200, body, headers + [("Content-Type", ctype)])
+        self._send(200, body, headers + extra +
+                   ([("Content-Type", ctype)] if ctype else []))
 
 
 def main():
