@@ -21,7 +21,6 @@
 #include <utf8proc.h>
 
 #include "feed.h"
-#include "html.h"
 #include "output.h"
 #include "term.h"
 #include "util.h"
@@ -921,7 +920,6 @@ story_item(const struct out *o, const json_t *it)
 	char *author = safe1(jstr(it, "author"));
 	char *title = safe1(jstr(it, "title"));
 	const char *summary;
-	char *text;
 	int64_t t = when(it);
 
 	/* "Outlet · 2023-04-26 21:41 (3h ago) · Author", the untrusted
@@ -949,12 +947,9 @@ story_item(const struct out *o, const json_t *it)
 	if (link[0] != '\0')
 		fprintf(o->fp, "%s%s%s%s\n", INDENT, sgr(o, SGR_DIM), link,
 		    sgr(o, SGR_RESET));
-	/* Summaries are stored as HTML; the terminal shows their text. */
-	text = (summary = jstr(it, "summary")) != NULL ?
-	    html_to_text(summary, strlen(summary)) : NULL;
-	if (text != NULL)
-		wrap_text(o, text, INDENT);
-	free(text);
+	/* The API's "summary" is already plain text (HTML is summary_html). */
+	if ((summary = jstr(it, "summary")) != NULL && summary[0] != '\0')
+		wrap_text(o, summary, INDENT);
 	free(outlet);
 	free(link);
 	free(author);

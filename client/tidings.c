@@ -941,7 +941,7 @@ cmd_parse(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	if (prc == 0)
 		parse_clamp_future(&doc, time_now());
 	rc = prc == 0 ? EXIT_OK : EXIT_BAD_INPUT;
-	if ((j = feedjson_encode(&doc)) == NULL) {
+	if ((j = feedjson_encode_public(&doc)) == NULL) {
 		fprintf(stderr, "tidings: out of memory\n");
 		rc = EXIT_FAILED;
 	} else if (output_json_value(&c->out, j,

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "feedjson.h"
+#include "html.h"
 #include "util.h"
 
 /* The static format names struct feed_doc.format may point to. */
@@ -347,4 +348,41 @@ feedjson_decode(const json_t *root, struct feed_doc *d)
 	free(format);
 	feed_doc_free(d);
 	return -1;
+}
+
+int
+feedjson_add_text(json_t *obj, const char *html_key, const char *text_key)
+{
+	json_t *v = json_object_get(obj, html_key);
+	char *text;
+	int rc;
+
+	if (!json_is_string(v))
+		return json_object_set_new(obj, text_key, json_null());
+	text = html_to_text(json_string_value(v), json_string_length(v));
+	if (text == NULL)
+		return -1;
+	rc = json_object_set_new(obj, text_key, json_string(text));
+	free(text);
+	return rc;
+}
+
+json_t *
+feedjson_encode_public(const struct feed_doc *d)
+{
+	json_t *root, *it;
+	size_t i;
+
+	if ((root = feedjson_encode(d)) == NULL)
+		return NULL;
+	if (feedjson_add_text(json_object_get(root, "feed"), "description",
+	    "description_text") == -1)
+		goto fail;
+	json_array_foreach(json_object_get(root, "items"), i, it)
+		if (feedjson_add_text(it, "summary", "summary_text") == -1)
+			goto fail;
+	return root;
+ fail:
+	json_decref(root);
+	return NULL;
 }

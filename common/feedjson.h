@@ -9,6 +9,9 @@
  * "enclosures":[{"url","type","length"}]}]}; absent strings and times
  * are null, times RFC 3339 UTC strings; summary, description and content
  * are HTML.
+ *
+ * feedjson_encode_public is the face of `tidings parse`: it adds the plain
+ * text of each HTML field as "summary_text" and "description_text".
  */
 #ifndef TIDINGS_FEEDJSON_H
 #define TIDINGS_FEEDJSON_H
@@ -18,6 +21,13 @@
 #include "feed.h"
 
 json_t	*feedjson_encode(const struct feed_doc *);	/* new reference */
+json_t	*feedjson_encode_public(const struct feed_doc *);	/* new reference */
+/*
+ * Sets obj[text_key] to the plain text of the HTML string at obj[html_key]
+ * (null when that is not a string).  Returns -1 on ENOMEM.
+ */
+int	 feedjson_add_text(json_t *obj, const char *html_key,
+	    const char *text_key);
 /* Fills an initialised doc; returns 0, or -1 if the JSON has the wrong shape. */
 int	 feedjson_decode(const json_t *, struct feed_doc *);
 

@@ -39,6 +39,7 @@
 #include <sqlite3.h>
 
 #include "feed.h"
+#include "feedjson.h"
 #include "store.h"
 #include "story.h"
 #include "url.h"
@@ -1427,7 +1428,9 @@ item_json(sqlite3_stmt *st)
 	bad |= json_object_set_new(o, "updated", jtime(st, 8));
 	bad |= json_object_set_new(o, "first_seen", jtime(st, 9));
 	bad |= json_object_set_new(o, "author", jtext(st, 10));
-	bad |= json_object_set_new(o, "summary", jtext(st, 11));
+	/* Stored as HTML; clients get text in "summary", HTML beside it. */
+	bad |= json_object_set_new(o, "summary_html", jtext(st, 11));
+	bad |= feedjson_add_text(o, "summary_html", "summary");
 	bad |= json_object_set_new(o, "read",
 	    json_boolean(sqlite3_column_int(st, 12)));
 	bad |= json_object_set_new(o, "starred",

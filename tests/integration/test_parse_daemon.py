@@ -37,8 +37,10 @@ rel = bytitle.get("Relative post", {})
 t.check(rel.get("link") == base + "posts/one.html",
         "relative link resolved against Content-Location", rel.get("link"))
 # The XML decodes once to the HTML the publisher meant.
-t.check(rel.get("summary") == "A <b>bold</b> claim & more",
-        "summary stored as HTML", rel.get("summary"))
+t.check(rel.get("summary_html") == "A <b>bold</b> claim & more",
+        "summary stored as HTML", rel.get("summary_html"))
+t.check(rel.get("summary") == "A bold claim & more",
+        "summary served as plain text", rel.get("summary"))
 
 fut = bytitle.get("From the future", {})
 pub = fut.get("published") or ""
@@ -48,8 +50,10 @@ t.check(pub.startswith(time.strftime("%Y-", time.gmtime(started))),
 note = bytitle.get("A JSON note", {})
 t.check(note.get("link") == srv.url("notes/1"),
         "JSON Feed item stored with its link resolved", note.get("link"))
-t.check(note.get("summary") == "Hello &amp; welcome",
-        "JSON Feed summary stored as HTML", note.get("summary"))
+t.check(note.get("summary_html") == "Hello &amp; welcome",
+        "JSON Feed summary stored as HTML", note.get("summary_html"))
+t.check(note.get("summary") == "Hello & welcome",
+        "JSON Feed summary served as text", note.get("summary"))
 
 # The terminal shows the text of the HTML summary, not its markup.
 out = d.client("show", str(rel.get("story"))).stdout

@@ -531,7 +531,8 @@ check_item_shape(json_t *it)
 	CHECK(is_str_or_null(json_object_get(it, "summary")));
 	CHECK(json_is_boolean(json_object_get(it, "read")));
 	CHECK(json_is_boolean(json_object_get(it, "starred")));
-	CHECK_INT(json_object_size(it), 13);
+	CHECK(is_str_or_null(json_object_get(it, "summary_html")));
+	CHECK_INT(json_object_size(it), 14);
 }
 
 static void
