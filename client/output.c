@@ -48,6 +48,9 @@
 #define REL_LEN		(AGE_LEN + 8)	/* "in 12w", "12w ago" */
 #define DUR_LEN		64		/* two numbers and units */
 #define UNTITLED	"(no title)"
+#define SNIPPET_ON	'\002'	/* the API's marks around a search match */
+#define SNIPPET_OFF	'\003'
+#define SNIPPET_MARKS	"\002\003"
 #define INDENT		"  "
 #define INDENT_COLS	2
 
@@ -578,6 +581,37 @@ feed_last(const json_t *f)
 	return safe1(buf);
 }
 
+static char *feed_title(const json_t *);
+
+/* "Title [tag, tag]" for the feeds table; malloc'd, safe. */
+static char *
+feed_title_tags(const json_t *f)
+{
+	const json_t *tags = json_object_get(f, "tags");
+	char *title = feed_title(f), *t, *s;
+	size_t i, len;
+
+	if (!json_is_array(tags) || json_array_size(tags) == 0)
+		return title;
+	len = strlen(title) + 4;
+	for (i = 0; i < json_array_size(tags); i++)
+		/* Made safe, a byte may become U+FFFD: three bytes. */
+		len += 3 * json_string_length(json_array_get(tags, i)) + 2;
+	if ((s = malloc(len)) == NULL)
+		return title;
+	snprintf(s, len, "%s [", title);
+	for (i = 0; i < json_array_size(tags); i++) {
+		/* A tag is ours, but may have come from an imported file. */
+		t = safe1(json_string_value(json_array_get(tags, i)));
+		snprintf(s + strlen(s), len - strlen(s), "%s%s", i > 0 ? ", " :
+		    "", t);
+		free(t);
+	}
+	snprintf(s + strlen(s), len - strlen(s), "]");
+	free(title);
+	return s;
+}
+
 static char *
 feed_title(const json_t *f)
 {
@@ -662,7 +696,7 @@ output_feeds(const struct out *o, const json_t *root)
 	for (i = 0; i < n; i++) {
 		const json_t *f = json_array_get(feeds, i);
 
-		title[i] = feed_title(f);
+		title[i] = feed_title_tags(f);
 		last[i] = feed_last(f);
 		url[i] = safe1(jstr(f, "url"));
 		idw = max_size(idw, (size_t)ndigits(jint(f, "id", 0)));
@@ -986,6 +1020,45 @@ output_story(const struct out *o, const json_t *st)
 	free(title);
 }
 
+/*
+ * A search hit's snippet on its own indented line, the matched words
+ * (between the API's U+0002 and U+0003) in bold, or in brackets without
+ * colour.  Each piece is made safe on its own: the marks are controls
+ * that term_sanitize would rightly remove.
+ */
+static void
+snippet(const struct out *o, const char *s)
+{
+	size_t room = o->cols > INDENT_COLS ? o->cols - INDENT_COLS : 0;
+	size_t used = 0, n;
+	char *piece, *safe;
+	int on = 0;
+
+	fputs(INDENT, o->fp);
+	while (*s != '\0') {
+		n = strcspn(s, SNIPPET_MARKS);
+		if ((piece = strndup(s, n)) == NULL)
+			break;
+		safe = safe1(piece);
+		free(piece);
+		if (room == 0 || used < room)
+			used += put_fit(o->fp, safe, room != 0 ? room - used :
+			    0);
+		free(safe);
+		s += n;
+		if (*s == '\0')
+			break;
+		on = *s == SNIPPET_ON;
+		if (room == 0 || used < room)
+			fputs(on ? (o->color ? SGR_BOLD : "[") :
+			    (o->color ? SGR_RESET : "]"), o->fp);
+		s++;
+	}
+	if (on)
+		fputs(o->color ? SGR_RESET : "]", o->fp);
+	fputc('\n', o->fp);
+}
+
 void
 output_items(const struct out *o, const json_t *root)
 {
@@ -1034,6 +1107,8 @@ output_items(const struct out *o, const json_t *root)
 		put_fit(o->fp, title, avail);
 		fputc('\n', o->fp);
 		free(title);
+		if (jstr(it, "snippet") != NULL)
+			snippet(o, jstr(it, "snippet"));
 	}
 	for (i = 0; i < n; i++)
 		free(outlet[i]);
