@@ -50,7 +50,9 @@
 #define UNTITLED	"(no title)"
 #define SNIPPET_ON	'\002'	/* the API's marks around a search match */
 #define SNIPPET_OFF	'\003'
-#define SNIPPET_MARKS	"\002\003"
+#define PUA_ON		"\xee\x80\x80"	/* U+E000, UTF-8 */
+#define PUA_OFF		"\xee\x80\x81"	/* U+E001 */
+#define PUA_LEN		3
 #define INDENT		"  "
 #define INDENT_COLS	2
 
@@ -1023,40 +1025,58 @@ output_story(const struct out *o, const json_t *st)
 /*
  * A search hit's snippet on its own indented line, the matched words
  * (between the API's U+0002 and U+0003) in bold, or in brackets without
- * colour.  Each piece is made safe on its own: the marks are controls
- * that term_sanitize would rightly remove.
+ * colour.  The marks are controls term_sanitize would rightly remove, so
+ * they travel as private-use characters through it: the snippet is made
+ * safe whole, and an escape sequence around a mark still goes whole.
  */
 static void
-snippet(const struct out *o, const char *s)
+snippet(const struct out *o, const char *raw)
 {
 	size_t room = o->cols > INDENT_COLS ? o->cols - INDENT_COLS : 0;
-	size_t used = 0, n;
-	char *piece, *safe;
+	size_t used = 0, n, i, len = strlen(raw), k = 0;
+	char *marked, *safe, *s;
 	int on = 0;
 
+	/* Each one-byte mark becomes a three-byte private-use character. */
+	if ((marked = malloc(len * PUA_LEN + 1)) == NULL)
+		return;
+	for (i = 0; i < len; i++) {
+		if (raw[i] == SNIPPET_ON || raw[i] == SNIPPET_OFF) {
+			memcpy(marked + k, raw[i] == SNIPPET_ON ? PUA_ON :
+			    PUA_OFF, PUA_LEN);
+			k += PUA_LEN;
+		} else
+			marked[k++] = raw[i];
+	}
+	marked[k] = '\0';
+	safe = safe1(marked);
+	free(marked);
 	fputs(INDENT, o->fp);
-	while (*s != '\0') {
-		n = strcspn(s, SNIPPET_MARKS);
-		if ((piece = strndup(s, n)) == NULL)
-			break;
-		safe = safe1(piece);
-		free(piece);
+	for (s = safe; *s != '\0'; ) {
+		char *on_at = strstr(s, PUA_ON), *off_at = strstr(s, PUA_OFF);
+		char *mark = on_at == NULL ? off_at : off_at == NULL ? on_at :
+		    on_at < off_at ? on_at : off_at;
+		char save;
+
+		n = mark != NULL ? (size_t)(mark - s) : strlen(s);
+		save = s[n];
+		s[n] = '\0';
 		if (room == 0 || used < room)
-			used += put_fit(o->fp, safe, room != 0 ? room - used :
-			    0);
-		free(safe);
+			used += put_fit(o->fp, s, room != 0 ? room - used : 0);
+		s[n] = save;
 		s += n;
-		if (*s == '\0')
+		if (mark == NULL)
 			break;
-		on = *s == SNIPPET_ON;
+		on = mark == on_at;
 		if (room == 0 || used < room)
 			fputs(on ? (o->color ? SGR_BOLD : "[") :
 			    (o->color ? SGR_RESET : "]"), o->fp);
-		s++;
+		s += PUA_LEN;
 	}
 	if (on)
 		fputs(o->color ? SGR_RESET : "]", o->fp);
 	fputc('\n', o->fp);
+	free(safe);
 }
 
 void

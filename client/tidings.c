@@ -1484,6 +1484,10 @@ cmd_helpcmd(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		main_usage(stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_help(cmd);
+		return EXIT_OK;
+	}
 	for (i = 0; cmds[i].name != NULL; i++)
 		if (strcmp(cmds[i].name, argv[1]) == 0) {
 			cmd_help(&cmds[i]);
