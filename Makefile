@@ -120,3 +120,18 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# Bash completion (issue 6): installed with everything else.
+COMPLETIONDIR	?= $(PREFIX)/share/bash-completion/completions
+
+install: install-completion
+uninstall: uninstall-completion
+
+install-completion:
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 completion/tidings $(DESTDIR)$(COMPLETIONDIR)/tidings
+
+uninstall-completion:
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/tidings
+
+.PHONY: install-completion uninstall-completion

@@ -96,6 +96,34 @@ for c in COMMANDS:
     t.check(r.returncode == 0 and r.stdout.startswith(b"usage: tidings")
             and b"--help" in r.stdout, "%s --help" % c, r.stdout[:200])
 
+# ---- bash completion -----------------------------------------------------
+COMPLETION = os.path.join(os.path.dirname(TIDINGS), "..", "completion",
+                          "tidings")
+
+
+def complete(*words):
+    script = ('source "$1"; shift; COMP_WORDS=("$@"); '
+              'COMP_CWORD=$(($# - 1)); _tidings; printf "%s\\n" '
+              '"${COMPREPLY[@]}"')
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(TIDINGS) + os.pathsep + env["PATH"]
+    r = subprocess.run(["bash", "-c", script, "bash", COMPLETION] +
+                       list(words), capture_output=True, text=True, env=env,
+                       timeout=30)
+    return sorted(x for x in r.stdout.split("\n") if x)
+
+
+t.check(complete("tidings", "se") == ["search"], "completes a command",
+        complete("tidings", "se"))
+t.check(complete("tidings", "un") == ["unread", "unstar"],
+        "completes commands sharing a prefix")
+t.check(complete("tidings", "headlines", "--st") == ["--starred"],
+        "completes an option of the command")
+t.check("--errors" in complete("tidings", "feeds", "--"),
+        "completes feeds --errors")
+t.check(complete("tidings", "-s", d.socket, "pause", "") ==
+        sorted(str(f["id"]) for f in d.feeds()), "completes feed ids")
+
 # ---- headlines and filters ------------------------------------------------
 all_stories = stories()
 t.check(len(all_stories) > 5, "headlines lists the stories", len(all_stories))
