@@ -1089,16 +1089,30 @@ cmd_parse(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	return rc;
 }
 
-/* POST or DELETE a JSON-less request and print the reply (or --json). */
+/* The one feed ID argument of a command: EXIT_OK or a usage error. */
 static int
-post_and_say(struct ctx *c, const char *method, const char *path, int json,
-    const char *fmt, int64_t id)
+feed_id_arg(const struct cmd *cmd, int npos, char **pos, int64_t *id)
+{
+	if (npos != 1)
+		return usage_error(cmd, "missing feed ID", NULL);
+	if (parse_id(pos[0], id) == -1)
+		return usage_error(cmd, "invalid feed ID", pos[0]);
+	return EXIT_OK;
+}
+
+/*
+ * Sends a request that changes something (body may be NULL) and says
+ * what was done: fmt with the id, or the reply with --json.
+ */
+static int
+post_and_say(struct ctx *c, const char *method, const char *path,
+    const char *body, int json, const char *fmt, int64_t id)
 {
 	struct http_reply reply;
 	json_t *root;
 	int rc;
 
-	if ((rc = api(c, method, path, NULL, &reply, &root)) != EXIT_OK)
+	if ((rc = api(c, method, path, body, &reply, &root)) != EXIT_OK)
 		return rc;
 	if (json)
 		output_json_text(&c->out, reply.body, reply.len);
@@ -1192,7 +1206,7 @@ cmd_mark(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	for (i = 0; i < npos && rc == EXIT_OK; i++) {
 		snprintf(path, sizeof(path), "/v1/stories/%lld/%s",
 		    (long long)ids[i], what);
-		rc = post_and_say(c, method, path, json, done, ids[i]);
+		rc = post_and_say(c, method, path, NULL, json, done, ids[i]);
 	}
 	return rc;
 }
@@ -1207,18 +1221,16 @@ cmd_edit(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		{ "--interval", &interval, NULL }, { "--url", &url, NULL },
 		{ "--json", NULL, &json }, { NULL, NULL, NULL }
 	};
-	struct http_reply reply;
-	json_t *req = NULL, *root = NULL, *tarr;
+	json_t *req = NULL, *tarr;
 	char path[96], *pos[1], *body = NULL;
 	enum opt_result r;
 	int64_t id, secs;
 
 	if ((r = opt_parse(cmd, opts, argc, argv, pos, 1, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (npos != 1)
-		return usage_error(cmd, "missing feed ID", NULL);
-	if (parse_id(pos[0], &id) == -1)
-		return usage_error(cmd, "invalid feed ID", pos[0]);
+	if ((rc = feed_id_arg(cmd, npos, pos, &id)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAILED;
 	if (title == NULL && tags == NULL && interval == NULL && url == NULL)
 		return usage_error(cmd, "nothing to change (give --title, "
 		    "--tags, --interval or --url)", NULL);
@@ -1244,21 +1256,15 @@ cmd_edit(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		goto nomem;
 	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto nomem;
+	json_decref(req);
 	snprintf(path, sizeof(path), "/v1/feeds/%lld/edit", (long long)id);
-	if ((rc = api(c, "POST", path, body, &reply, &root)) != EXIT_OK)
-		goto done;
-	if (json)
-		output_json_text(&c->out, reply.body, reply.len);
-	else
-		printf("feed %lld changed\n", (long long)id);
-	http_reply_free(&reply);
-	goto done;
+	rc = post_and_say(c, "POST", path, body, json, "feed %lld changed\n",
+	    id);
+	free(body);
+	return rc;
 nomem:
 	fprintf(stderr, "tidings: out of memory\n");
-done:
 	json_decref(req);
-	json_decref(root);
-	free(body);
 	return rc;
 }
 
@@ -1266,7 +1272,7 @@ done:
 static int
 cmd_pause(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
-	int json = 0, npos, pause = strcmp(cmd->name, "pause") == 0;
+	int json = 0, npos, rc, pause = strcmp(cmd->name, "pause") == 0;
 	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
 	    NULL } };
 	char path[96], *pos[1];
@@ -1275,17 +1281,31 @@ cmd_pause(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 
 	if ((r = opt_parse(cmd, opts, argc, argv, pos, 1, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	if (npos != 1)
-		return usage_error(cmd, "missing feed ID", NULL);
-	if (parse_id(pos[0], &id) == -1)
-		return usage_error(cmd, "invalid feed ID", pos[0]);
+	if ((rc = feed_id_arg(cmd, npos, pos, &id)) != EXIT_OK)
+		return rc;
 	snprintf(path, sizeof(path), "/v1/feeds/%lld/%s", (long long)id,
 	    pause ? "pause" : "resume");
-	return post_and_say(c, "POST", path, json, pause ? "feed %lld "
+	return post_and_say(c, "POST", path, NULL, json, pause ? "feed %lld "
 	    "paused\n" : "feed %lld resumed\n", id);
 }
 
 static int cmd_helpcmd(struct ctx *, const struct cmd *, int, char **);
+
+/* The filter options of items and search, which list items. */
+#define ITEM_FILTERS_HELP \
+	"  --since DUR|TIME      items first seen since (no default); e.g. " \
+	"90m, 7d,\n" \
+	"                        2023-04-26T00:00:00Z\n" \
+	"  --until DUR|TIME      items first seen until\n" \
+	"  --limit N             at most N (1 to 10000, default 50)\n" \
+	"  --tag T               items of feeds tagged T\n" \
+	"  --feed ID             items of feed ID\n" \
+	"  --unread              unread items only\n" \
+	"  --starred             starred items only\n" \
+	"  --min-sources N       items of stories covered by at least N " \
+	"feeds\n" \
+	"  --no-pager            never page, even on a terminal\n" \
+	"  --json                print the API's JSON\n"
 
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "[--json]",
@@ -1327,11 +1347,13 @@ static const struct cmd cmds[] = {
 	    "List stories, newest first: story id, age, number of sources, "
 	    "title and\noutlets.  Read one with `tidings show STORY_ID`.  "
 	    "On a terminal the list\ngoes through $PAGER.",
-	    "  --since DUR|TIME      stories updated since (default 24h); e.g. 90m, 7d,\n"
+	    "  --since DUR|TIME      stories updated since (default 24h); "
+	    "e.g. 90m, 7d,\n"
 	    "                        2023-04-26T00:00:00Z\n"
 	    "  --until DUR|TIME      stories updated until\n"
 	    "  --limit N             at most N (1 to 10000, default 50)\n"
-	    "  --tag T               stories with an item from a feed tagged T\n"
+	    "  --tag T               stories with an item from a feed tagged "
+	    "T\n"
 	    "  --feed ID             stories with an item from feed ID\n"
 	    "  --unread              stories with an unread item\n"
 	    "  --starred             stories with a starred item\n"
@@ -1351,17 +1373,7 @@ static const struct cmd cmds[] = {
 	{ "items", cmd_items, "[FILTERS] [--no-pager] [--json]",
 	    "", "single items, newest first",
 	    "List single items, newest first: story id, age, outlet, title.",
-	    "  --since DUR|TIME      items first seen since (no default); e.g. 90m, 7d,\n"
-	    "                        2023-04-26T00:00:00Z\n"
-	    "  --until DUR|TIME      items first seen until\n"
-	    "  --limit N             at most N (1 to 10000, default 50)\n"
-	    "  --tag T               items of feeds tagged T\n"
-	    "  --feed ID             items of feed ID\n"
-	    "  --unread              unread items only\n"
-	    "  --starred             starred items only\n"
-	    "  --min-sources N       items of stories covered by at least N feeds\n"
-	    "  --no-pager            never page, even on a terminal\n"
-	    "  --json                print the API's JSON\n", 1 },
+	    ITEM_FILTERS_HELP, 1 },
 	{ "parse", cmd_parse, "FILE|- [--url DOC_URL] [--content-type VALUE]",
 	    "FILE|-", "parse a feed file locally to JSON",
 	    "Parse a feed document locally, without the daemon, and print "
@@ -1378,17 +1390,7 @@ static const struct cmd cmds[] = {
 	    "\"word*\" matches\na prefix.  Best match first (bm25), each hit "
 	    "with a snippet, the\nmatched words in bold (in [brackets] "
 	    "without colour).",
-	    "  --since DUR|TIME      items first seen since (no default); e.g. 90m, 7d,\n"
-	    "                        2023-04-26T00:00:00Z\n"
-	    "  --until DUR|TIME      items first seen until\n"
-	    "  --limit N             at most N (1 to 10000, default 50)\n"
-	    "  --tag T               items of feeds tagged T\n"
-	    "  --feed ID             items of feed ID\n"
-	    "  --unread              unread items only\n"
-	    "  --starred             starred items only\n"
-	    "  --min-sources N       items of stories covered by at least N feeds\n"
-	    "  --no-pager            never page, even on a terminal\n"
-	    "  --json                print the API's JSON\n", 1 },
+	    ITEM_FILTERS_HELP, 1 },
 	{ "read", cmd_mark, "STORY_ID... | --all [--before DUR|TIME] "
 	    "[--feed ID]",
 	    "ID...", "mark stories read",

@@ -375,16 +375,8 @@ api_query(struct MHD_Connection *mc, struct store_query *q,
 		api_error(r, 400, "bad feed: expected a feed id");
 		return -1;
 	}
-	if ((v = api_arg(mc, "unread")) != NULL) {
-		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
-			q->unread = 1;
-		else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
-			api_error(r, 400, "bad unread: expected 1, true, 0 "
-			    "or false");
-			return -1;
-		}
-	}
-	if (api_arg_flag(mc, "starred", &q->starred, r) == -1)
+	if (api_arg_flag(mc, "unread", &q->unread, r) == -1 ||
+	    api_arg_flag(mc, "starred", &q->starred, r) == -1)
 		return -1;
 	if ((v = api_arg(mc, "min_sources")) != NULL) {
 		if (api_parse_id(v, '\0', &n) == 0 || n > API_SOURCES_MAX) {
@@ -564,39 +556,57 @@ api_interval(json_t *v, int64_t *secs, struct api_reply *r)
 	return -1;
 }
 
-static void
-api_feed_add(struct api *a, struct api_req *q, struct api_reply *r)
+/*
+ * The body of a POST as a JSON object with only the given fields; NULL
+ * after a 400 reply.
+ */
+static json_t *
+api_body_object(struct api_req *q, const char *const *fields, size_t n,
+    struct api_reply *r)
 {
-	static const char *const fields[] = { "url", "title", "tags",
-	    "interval" };
 	json_error_t jerr;
-	json_t *root, *url, *title, *v, *feed = NULL;
+	json_t *root, *v;
 	const char *key;
-	char *tags = NULL;
-	int64_t interval, id = 0;
 	size_t i;
-	int rc;
 
 	root = json_loadb(q->body != NULL ? q->body : "", q->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		api_error(r, 400, "bad JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
-		return;
+		return NULL;
 	}
 	if (!json_is_object(root)) {
 		api_error(r, 400, "expected a JSON object");
-		goto done;
+		json_decref(root);
+		return NULL;
 	}
 	json_object_foreach(root, key, v) {
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		for (i = 0; i < n; i++)
 			if (strcmp(key, fields[i]) == 0)
 				break;
-		if (i == sizeof(fields) / sizeof(fields[0])) {
+		if (i == n) {
 			api_error(r, 400, "unknown field \"%.64s\"", key);
-			goto done;
+			json_decref(root);
+			return NULL;
 		}
 	}
+	return root;
+}
+
+static void
+api_feed_add(struct api *a, struct api_req *q, struct api_reply *r)
+{
+	static const char *const fields[] = { "url", "title", "tags",
+	    "interval" };
+	json_t *root, *url, *title, *feed = NULL;
+	char *tags = NULL;
+	int64_t interval, id = 0;
+	int rc;
+
+	if ((root = api_body_object(q, fields, sizeof(fields) /
+	    sizeof(fields[0]), r)) == NULL)
+		return;
 	url = json_object_get(root, "url");
 	if (!json_is_string(url) || json_string_length(url) == 0) {
 		api_error(r, 400, "url: required, a string");
@@ -722,44 +732,6 @@ api_one_after(struct api *a, struct api_reply *r, int64_t id, int story,
 		return;
 	}
 	api_one(a, r, id, story);
-}
-
-/*
- * The body of a POST as a JSON object with only the given fields; NULL
- * after a 400 reply.
- */
-static json_t *
-api_body_object(struct api_req *q, const char *const *fields, size_t n,
-    struct api_reply *r)
-{
-	json_error_t jerr;
-	json_t *root, *v;
-	const char *key;
-	size_t i;
-
-	root = json_loadb(q->body != NULL ? q->body : "", q->len,
-	    JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		api_error(r, 400, "bad JSON at line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		api_error(r, 400, "expected a JSON object");
-		json_decref(root);
-		return NULL;
-	}
-	json_object_foreach(root, key, v) {
-		for (i = 0; i < n; i++)
-			if (strcmp(key, fields[i]) == 0)
-				break;
-		if (i == n) {
-			api_error(r, 400, "unknown field \"%.64s\"", key);
-			json_decref(root);
-			return NULL;
-		}
-	}
-	return root;
 }
 
 /* POST /v1/feeds/{id}/edit: the members present change, the rest stay. */

@@ -475,6 +475,23 @@ stmt_exec(struct store *s, sqlite3_stmt *st)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERR;
 }
 
+/*
+ * Runs an UPDATE of the one row of `what` with this id: STORE_NOTFOUND
+ * (with a message) when there is no such row.
+ */
+static int
+stmt_exec_one(struct store *s, sqlite3_stmt *st, const char *what,
+    int64_t id)
+{
+	if (stmt_exec(s, st) != STORE_OK)
+		return STORE_ERR;
+	if (sqlite3_changes(s->db) == 0) {
+		store_seterr(s, "no %s with id %" PRId64, what, id);
+		return STORE_NOTFOUND;
+	}
+	return STORE_OK;
+}
+
 /* Length of s cut to at most max bytes on a UTF-8 character boundary. */
 static size_t
 text_len(const char *s, size_t max)
@@ -2016,13 +2033,7 @@ store_story_mark(struct store *s, int64_t story, enum store_mark what,
 	sqlite3_bind_text(st, 2, what == STORE_MARK_READ ? "read" : "starred",
 	    -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, on != 0);
-	if (stmt_exec(s, st) != STORE_OK)
-		return STORE_ERR;
-	if (sqlite3_changes(s->db) == 0) {
-		store_seterr(s, "no story with id %" PRId64, story);
-		return STORE_NOTFOUND;
-	}
-	return STORE_OK;
+	return stmt_exec_one(s, st, "story", story);
 }
 
 int
@@ -2077,13 +2088,8 @@ store_feed_edit(struct store *s, int64_t id, const struct store_feed_edit *e)
 	sqlite3_bind_int(st, 7, e->set_interval);
 	sqlite3_bind_int(st, 8, u != NULL);
 	sqlite3_bind_int64(st, 9, time_now());
-	if ((rc = stmt_exec(s, st)) != STORE_OK)
+	if ((rc = stmt_exec_one(s, st, "feed", id)) != STORE_OK)
 		goto rollback;
-	if (sqlite3_changes(s->db) == 0) {
-		store_seterr(s, "no feed with id %" PRId64, id);
-		rc = STORE_NOTFOUND;
-		goto rollback;
-	}
 	if (e->set_tags && (rc = feed_set_tags(s, id, e->tags)) != STORE_OK)
 		goto rollback;
 	rc = tx_commit(s);
@@ -2103,11 +2109,5 @@ store_feed_pause(struct store *s, int64_t id, int paused)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, paused != 0);
 	sqlite3_bind_int64(st, 3, time_now());
-	if (stmt_exec(s, st) != STORE_OK)
-		return STORE_ERR;
-	if (sqlite3_changes(s->db) == 0) {
-		store_seterr(s, "no feed with id %" PRId64, id);
-		return STORE_NOTFOUND;
-	}
-	return STORE_OK;
+	return stmt_exec_one(s, st, "feed", id);
 }

@@ -68,35 +68,39 @@ commit_doc(struct store *s, int64_t feed, const struct feed_doc *d,
 	return store_commit_fetch(s, &f, NULL);
 }
 
-/* Number of search hits for words with q (NULL: no filter), or -1. */
-static long long
-hits(struct store *s, const char *words, const struct store_query *q)
+/* The search result for words with q (NULL: no filter), or NULL. */
+static json_t *
+search(struct store *s, const char *words, const struct store_query *q)
 {
 	struct store_query none;
 	json_t *v = NULL;
-	long long n;
 
 	memset(&none, 0, sizeof(none));
 	none.since = none.until = TIME_NONE;
 	if (store_json_search(s, words, q != NULL ? q : &none, &v) !=
 	    STORE_OK)
-		return -1;
-	n = (long long)json_array_size(json_object_get(v, "items"));
+		return NULL;
+	return v;
+}
+
+/* Number of search hits, or -1 on error. */
+static long long
+hits(struct store *s, const char *words, const struct store_query *q)
+{
+	json_t *v = search(s, words, q);
+	long long n = v != NULL ?
+	    (long long)json_array_size(json_object_get(v, "items")) : -1;
+
 	json_decref(v);
 	return n;
 }
 
-/* A member of the first search hit for words, as a new reference. */
+/* The first search hit for words, as a new reference. */
 static json_t *
 first_hit(struct store *s, const char *words)
 {
-	struct store_query q;
-	json_t *v = NULL, *r;
+	json_t *v = search(s, words, NULL), *r;
 
-	memset(&q, 0, sizeof(q));
-	q.since = q.until = TIME_NONE;
-	if (store_json_search(s, words, &q, &v) != STORE_OK)
-		return NULL;
 	r = json_incref(json_array_get(json_object_get(v, "items"), 0));
 	json_decref(v);
 	return r;
