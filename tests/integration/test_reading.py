@@ -6,6 +6,7 @@ the browser, and terminal safety: titles full of escape sequences served
 by the feed server must reach no human-readable output as controls."""
 import json
 import os
+import re
 import pty
 import select
 import shutil
@@ -13,6 +14,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Checks, Daemon, FeedServer, FIXTURES, TIDINGS, wait_for  # noqa: E402
@@ -54,10 +56,11 @@ XI = os.path.join(FIXTURES, "xi-zelensky", "feeds")
 USED = ["bbc.xml", "cbc.xml", "reuters.xml", "guardian.xml"]
 for n in USED:
     shutil.copy(os.path.join(XI, n), feeddir)
-shutil.copy(os.path.join(FIXTURES, "terminal", "hostile.xml"), feeddir)
+for n in ("hostile.xml", "wide.xml"):
+    shutil.copy(os.path.join(FIXTURES, "terminal", n), feeddir)
 
 srv = FeedServer(feeddir)
-names = USED + ["hostile.xml"]
+names = USED + ["hostile.xml", "wide.xml"]
 d = Daemon(feeds=[(n[:-4], srv.url(n)) for n in names])
 d.start()
 ok = wait_for(lambda: (lambda f: len(f) == len(names) and
@@ -150,6 +153,42 @@ r = run("headlines", "--since", "yesterday")
 t.check(r.returncode == 2, "bad --since is a usage error", r.returncode)
 r = run("headlines", "--min-sources", "0")
 t.check(r.returncode == 2, "--min-sources 0 is a usage error", r.returncode)
+
+t.check(all(re.match(r"^\s*\d+ +(now|\+?\d+[mhdwy]) +\d+  \S", x)
+            for x in lines(r)), "every line: id, age like 3h, sources, title",
+        lines(r)[:3])
+
+# Wide and combining characters: lines fit the width in columns.
+
+
+def columns(text):
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in (
+                "Mn", "Me", "Cf"):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+WIDE_OUTLET = "世界新闻 🌐 Wide Outlet Name"
+r = run("edit", str(feeds["wide.xml"]["id"]), "--title", WIDE_OUTLET)
+t.check(r.returncode == 0, "a wide outlet name", r.stderr)
+for width in (40, 60, 100):
+    r = run("headlines", "--limit", "1000", env={"COLUMNS": str(width)})
+    out = r.stdout.decode()
+    wide = [x for x in out.splitlines() if any(ord(c) > 0x2e80 for c in x)]
+    t.check(len(wide) >= 3 and all(columns(x) <= width
+                                   for x in out.splitlines()),
+            "headlines fit %d columns with wide characters" % width,
+            [(columns(x), x) for x in out.splitlines() if columns(x) > width])
+    t.check("\ufffd" not in out, "no character cut in half at %d" % width)
+r = run("headlines", "--limit", "1000", env={"COLUMNS": "60"})
+cut = [x for x in r.stdout.decode().splitlines() if "\u2026" in x]
+t.check(cut, "a title too long for the width ends in an ellipsis")
+r = run("headlines", "--limit", "1000", env={"COLUMNS": "200"})
+t.check("(%s)" % WIDE_OUTLET in r.stdout.decode(),
+        "outlets shown in full when there is room")
 
 # ---- tags through edit, then --tag ----------------------------------------
 r = run("edit", str(bbc_id), "--tags", "world, uk", "--title", "The BBC")
