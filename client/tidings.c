@@ -1419,7 +1419,8 @@ static const struct cmd cmds[] = {
 	    "ID", "change a feed's title, tags, interval or URL",
 	    "Change feed ID: what is given changes, the rest stays.  A new "
 	    "URL is\npolled at once, without the old validators.  Feeds from "
-	    "the config file\nget its values back when the daemon reloads.",
+	    "the config file\nget its values back when the daemon reloads; "
+	    "change their URL there.",
 	    "  --title T             the name to show; \"\" for the feed's "
 	    "own\n"
 	    "  --tags a,b            the new tags, separated by commas; \"\" "

@@ -781,7 +781,7 @@ api_feed_edit(struct api *a, int64_t id, struct api_req *q,
 		api_error(r, 400, "url: expected an absolute http or https "
 		    "URL");
 	else if (rc == STORE_EXISTS)
-		api_error(r, 409, "a feed with this URL exists already");
+		api_error(r, 409, "%s", store_errmsg(a->ctx->store));
 	else {
 		if (rc == STORE_OK)
 			sched_kick(a->ctx->sched);

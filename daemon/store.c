@@ -198,6 +198,7 @@ enum store_stmt {
 	ST_MARK_ALL,
 	ST_FEED_EDIT,
 	ST_FEED_PAUSE,
+	ST_FEED_FROM_CONFIG,
 	ST_COUNT
 };
 
@@ -399,6 +400,7 @@ static const char *const store_sql[ST_COUNT] = {
 	    "  ELSE next_poll END,"
 	    " url = CASE WHEN ?8 THEN ?4 ELSE url END"
 	    " WHERE id = ?1",
+	[ST_FEED_FROM_CONFIG] = "SELECT from_config FROM feeds WHERE id = ?1",
 	/* A feed resumed is due at once (?3): it may have missed polls. */
 	[ST_FEED_PAUSE] = "UPDATE feeds SET paused = ?2,"
 	    " next_poll = CASE WHEN ?2 = 0 AND paused = 1 THEN ?3"
@@ -2053,6 +2055,26 @@ store_mark_all_read(struct store *s, int64_t before, int64_t feed_id,
 
 /* Feed settings */
 
+/* STORE_OK for a feed added by hand; STORE_EXISTS for a config feed. */
+static int
+feed_from_config(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_FROM_CONFIG];
+	int rc, conf = 0;
+
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		conf = sqlite3_column_int(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return STORE_ERR;
+	if (!conf)
+		return STORE_OK;
+	store_seterr(s, "feed %" PRId64 " comes from the config file: change "
+	    "its url there", id);
+	return STORE_EXISTS;
+}
+
 int
 store_feed_edit(struct store *s, int64_t id, const struct store_feed_edit *e)
 {
@@ -2071,6 +2093,13 @@ store_feed_edit(struct store *s, int64_t id, const struct store_feed_edit *e)
 	}
 	if ((rc = tx_begin(s)) != STORE_OK)
 		goto done;
+	/*
+	 * The config file names a feed by its URL: a new one there would
+	 * make the next reload drop this feed, items and all, and add the
+	 * old URL again.
+	 */
+	if (u != NULL && (rc = feed_from_config(s, id)) != STORE_OK)
+		goto rollback;
 	if (u != NULL && (rc = feed_by_url(s, u, &other)) != STORE_NOTFOUND) {
 		if (rc == STORE_OK && other != id) {
 			store_seterr(s, "a feed with this URL exists already");

@@ -157,6 +157,10 @@ struct store_feed_edit {
 	int64_t	 interval;	/* seconds; 0: the global poll_interval */
 	const char *url;	/* NULL: unchanged */
 };
+/*
+ * STORE_EXISTS (with a message) when another feed has the URL, or the
+ * feed comes from the config file and the URL would change.
+ */
 int	 store_feed_edit(struct store *, int64_t id,
 	    const struct store_feed_edit *);
 /* Pauses (not polled) or resumes (due at once) a feed. */

@@ -56,6 +56,7 @@ XI = os.path.join(FIXTURES, "xi-zelensky", "feeds")
 USED = ["bbc.xml", "cbc.xml", "reuters.xml", "guardian.xml"]
 for n in USED:
     shutil.copy(os.path.join(XI, n), feeddir)
+shutil.copy(os.path.join(XI, "dw.xml"), os.path.join(feeddir, "moved.xml"))
 for n in ("hostile.xml", "wide.xml"):
     shutil.copy(os.path.join(FIXTURES, "terminal", n), feeddir)
 
@@ -206,9 +207,9 @@ t.check(r.returncode == 0 and b"The BBC [world, uk]" in r.stdout,
 e = d.json("edit", str(bbc_id), "--interval", "2h")
 t.check(e.get("interval") in (7200, "2h") or e.get("interval_seconds") == 7200
         or "7200" in json.dumps(e), "edit --interval", e.get("interval"))
-r = run("edit", str(bbc_id), "--url", srv.url("cbc.xml"))
-t.check(r.returncode == 1 and b"exists" in r.stderr,
-        "edit --url to another feed's URL fails", r.stderr)
+r = run("edit", str(bbc_id), "--url", srv.url("moved.xml"))
+t.check(r.returncode == 1 and b"config file" in r.stderr,
+        "edit --url of a feed from the config file is refused", r.stderr)
 r = run("edit", str(bbc_id), "--url", "ftp://example.com/feed")
 t.check(r.returncode == 1, "edit --url refuses non-http", r.stderr)
 r = run("edit", "99999", "--title", "x")
@@ -306,6 +307,17 @@ t.check(len(errs) == 1 and errs[0]["url"].endswith("missing.xml") and
 r = run("feeds", "--errors")
 t.check(r.returncode == 0 and len(lines(r)) == 2 and b"404" in r.stdout and
         b"missing.xml" in r.stdout, "feeds --errors", r.stdout)
+mid = errs[0]["id"] if errs else 0
+r = run("edit", str(mid), "--url", srv.url("cbc.xml"))
+t.check(r.returncode == 1 and b"exists" in r.stderr,
+        "edit --url to another feed's URL fails", r.stderr)
+r = run("edit", str(mid), "--url", srv.url("moved.xml"))
+t.check(r.returncode == 0, "edit --url of a feed added by hand", r.stderr)
+t.check(wait_for(lambda: d.json("feeds", "--errors")["feeds"] == [], 30),
+        "the new URL is polled at once and works")
+r = run("feeds", "--errors")
+t.check(r.returncode == 0 and r.stdout == b"" and b"no failing" in r.stderr,
+        "feeds --errors with none failing", r.stderr)
 
 # ---- search -----------------------------------------------------------------
 hits = d.json("search", "zelenskiy")["items"]
