@@ -150,6 +150,8 @@ t.check(of_bbc and all(any(f["id"] == bbc_id for f in s["feeds"])
 t.check(len(stories("--limit", "3")) == 3, "--limit 3")
 t.check(stories("--until", "2000-01-01T00:00:00Z") == [], "--until")
 t.check(stories("--since", "1d") == all_stories, "--since 1d")
+t.check(stories("--since", "2000-01-01") == all_stories, "--since a date")
+t.check(stories("--since", "2100-01-01") == [], "--since a future date")
 r = run("headlines", "--since", "yesterday")
 t.check(r.returncode == 2, "bad --since is a usage error", r.returncode)
 r = run("headlines", "--min-sources", "0")
@@ -422,6 +424,7 @@ t.check(len(hostile_stories) == 6, "six hostile stories", hostile_stories)
 runs = [["headlines", "--limit", "1000"], ["items", "--limit", "1000"],
         ["feeds"], ["status"], ["search", "pwned"], ["search", "evil"],
         ["search", "bidi"], ["refresh", str(hostile_id), "--wait"],
+        ["refresh", "--wait"], ["read", str(hostile_stories[0])],
         ["headlines", "--feed", str(hostile_id)]]
 runs += [["show", str(s)] for s in hostile_stories]
 for args in runs:
