@@ -127,24 +127,31 @@ launch_pager(void)
 	if (getenv("LESS") == NULL)
 		setenv("LESS", DEFAULT_LESS, 0);
 	fflush(stdout);
-	if (pipe2(fds, O_CLOEXEC) == -1)
+	/* Kept to put the terminal back as standard output at the end. */
+	if ((saved_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		goto fail;
 	if ((pager_pid = spawn(argv, fds[0])) == -1) {
 		close(fds[0]);
 		close(fds[1]);
-		return -1;
+		goto fail;
 	}
 	close(fds[0]);
 	/* Quitting the pager early is not an error worth a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((saved_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)) == -1 ||
-	    dup2(fds[1], STDOUT_FILENO) == -1) {
+	if (dup2(fds[1], STDOUT_FILENO) == -1) {
 		close(fds[1]);
+		/* The pager's pipe closed: it sees EOF and ends. */
 		launch_pager_end();
 		return -1;
 	}
 	close(fds[1]);
 	return 0;
+ fail:
+	close(saved_stdout);
+	saved_stdout = -1;
+	return -1;
 }
 
 void
@@ -154,12 +161,9 @@ launch_pager_end(void)
 		return;
 	fflush(stdout);
 	/* Putting the terminal back closes the pager's pipe: it sees EOF. */
-	if (saved_stdout != -1) {
-		dup2(saved_stdout, STDOUT_FILENO);
-		close(saved_stdout);
-		saved_stdout = -1;
-	} else
-		close(STDOUT_FILENO);
+	dup2(saved_stdout, STDOUT_FILENO);
+	close(saved_stdout);
+	saved_stdout = -1;
 	clearerr(stdout);
 	while (waitpid(pager_pid, NULL, 0) == -1 && errno == EINTR)
 		;

@@ -410,6 +410,10 @@ os.unlink(paged)
 out = in_pty(["headlines", "--no-pager"], {"PAGER": "tee " + paged})
 t.check(not os.path.exists(paged) and b"\x1b[" in out,
         "--no-pager: straight to the terminal", out[:200])
+out = in_pty(["headlines"], {"PAGER": "/nonexistent/pager"})
+t.check(len(out.splitlines()) == len(lines(run("headlines"))),
+        "a pager that cannot start: the listing still comes out",
+        out[:200])
 out = in_pty(["headlines", "--no-pager"], {"NO_COLOR": "1"})
 t.check(out and b"\x1b" not in out, "NO_COLOR: no colour on a terminal",
         out[:200])
