@@ -414,6 +414,10 @@ out = in_pty(["headlines"], {"PAGER": "/nonexistent/pager"})
 t.check(len(out.splitlines()) == len(lines(run("headlines"))),
         "a pager that cannot start: the listing still comes out",
         out[:200])
+out = in_pty(["search", "zelenskiy", "--no-pager"])
+t.check(re.search(rb"\x1b\[1m[Zz]elenskiy\x1b\[0m", out) is not None and
+        b"[Zelenskiy]" not in out, "search matches in bold on a terminal",
+        out[:300])
 out = in_pty(["headlines", "--no-pager"], {"NO_COLOR": "1"})
 t.check(out and b"\x1b" not in out, "NO_COLOR: no colour on a terminal",
         out[:200])

@@ -106,25 +106,20 @@ first_hit(struct store *s, const char *words)
 	return r;
 }
 
+/* A Story (story) or a Feed, as the API shows it, or NULL. */
 static json_t *
-story(struct store *s, int64_t id)
+get(struct store *s, int64_t id, int story)
 {
 	json_t *v = NULL;
 
-	if (store_json_story(s, id, &v) != STORE_OK)
+	if ((story ? store_json_story(s, id, &v) : store_json_feed(s, id,
+	    &v)) != STORE_OK)
 		return NULL;
 	return v;
 }
 
-static json_t *
-feed(struct store *s, int64_t id)
-{
-	json_t *v = NULL;
-
-	if (store_json_feed(s, id, &v) != STORE_OK)
-		return NULL;
-	return v;
-}
+#define story(s, id)	get((s), (id), 1)
+#define feed(s, id)	get((s), (id), 0)
 
 static void
 test_search(struct store *s, int64_t a, int64_t b)
