@@ -270,6 +270,8 @@ test_edit(struct store *s, int64_t a, int64_t b)
 	v = feed(s, a);
 	CHECK_STR(json_string_value(json_object_get(v, "title")), "Mine");
 	CHECK_INT(json_array_size(json_object_get(v, "tags")), 2);
+	CHECK_INT(json_integer_value(json_object_get(v, "interval")),
+	    2 * HOUR);
 	json_decref(v);
 
 	/* Only what is set changes. */
