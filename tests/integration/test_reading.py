@@ -125,6 +125,11 @@ t.check(complete("tidings", "headlines", "--st") == ["--starred"],
         "completes an option of the command")
 t.check("--errors" in complete("tidings", "feeds", "--"),
         "completes feeds --errors")
+r = run("edit", str(bbc_id), "--tags", "alpha,beta")
+t.check(complete("tidings", "-s", d.socket, "headlines", "--tag", "") ==
+        ["alpha", "beta"], "completes tags",
+        complete("tidings", "-s", d.socket, "headlines", "--tag", ""))
+run("edit", str(bbc_id), "--tags", "")
 t.check(complete("tidings", "-s", d.socket, "pause", "") ==
         sorted(str(f["id"]) for f in d.feeds()), "completes feed ids")
 
