@@ -1067,10 +1067,12 @@ snippet(const struct out *o, const char *raw)
 		s += n;
 		if (mark == NULL)
 			break;
-		on = mark == on_at;
-		if (room == 0 || used < room)
+		/* A mark is shown only in its place: on, then off. */
+		if ((room == 0 || used < room) && (mark == on_at) != on) {
+			on = mark == on_at;
 			fputs(on ? (o->color ? SGR_BOLD : "[") :
 			    (o->color ? SGR_RESET : "]"), o->fp);
+		}
 		s += PUA_LEN;
 	}
 	if (on)
