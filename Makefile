@@ -144,3 +144,17 @@ clean-bench-parse:
 	rm -f bench/bench_parse bench/*.d
 
 .PHONY: bench bench-parse clean-bench-parse
+# Bash completion (issue 6): installed with everything else.
+COMPLETIONDIR	?= $(PREFIX)/share/bash-completion/completions
+
+install: install-completion
+uninstall: uninstall-completion
+
+install-completion:
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 completion/tidings $(DESTDIR)$(COMPLETIONDIR)/tidings
+
+uninstall-completion:
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/tidings
+
+.PHONY: install-completion uninstall-completion

@@ -48,6 +48,11 @@
 #define REL_LEN		(AGE_LEN + 8)	/* "in 12w", "12w ago" */
 #define DUR_LEN		64		/* two numbers and units */
 #define UNTITLED	"(no title)"
+#define SNIPPET_ON	'\002'	/* the API's marks around a search match */
+#define SNIPPET_OFF	'\003'
+#define PUA_ON		"\xee\x80\x80"	/* U+E000, UTF-8 */
+#define PUA_OFF		"\xee\x80\x81"	/* U+E001 */
+#define PUA_LEN		3
 #define INDENT		"  "
 #define INDENT_COLS	2
 
@@ -578,6 +583,37 @@ feed_last(const json_t *f)
 	return safe1(buf);
 }
 
+static char *feed_title(const json_t *);
+
+/* "Title [tag, tag]" for the feeds table; malloc'd, safe. */
+static char *
+feed_title_tags(const json_t *f)
+{
+	const json_t *tags = json_object_get(f, "tags");
+	char *title = feed_title(f), *t, *s;
+	size_t i, len;
+
+	if (!json_is_array(tags) || json_array_size(tags) == 0)
+		return title;
+	len = strlen(title) + 4;
+	for (i = 0; i < json_array_size(tags); i++)
+		/* Made safe, a byte may become U+FFFD: three bytes. */
+		len += 3 * json_string_length(json_array_get(tags, i)) + 2;
+	if ((s = malloc(len)) == NULL)
+		return title;
+	snprintf(s, len, "%s [", title);
+	for (i = 0; i < json_array_size(tags); i++) {
+		/* A tag is ours, but may have come from an imported file. */
+		t = safe1(json_string_value(json_array_get(tags, i)));
+		snprintf(s + strlen(s), len - strlen(s), "%s%s", i > 0 ? ", " :
+		    "", t);
+		free(t);
+	}
+	snprintf(s + strlen(s), len - strlen(s), "]");
+	free(title);
+	return s;
+}
+
 static char *
 feed_title(const json_t *f)
 {
@@ -662,7 +698,7 @@ output_feeds(const struct out *o, const json_t *root)
 	for (i = 0; i < n; i++) {
 		const json_t *f = json_array_get(feeds, i);
 
-		title[i] = feed_title(f);
+		title[i] = feed_title_tags(f);
 		last[i] = feed_last(f);
 		url[i] = safe1(jstr(f, "url"));
 		idw = max_size(idw, (size_t)ndigits(jint(f, "id", 0)));
@@ -989,6 +1025,65 @@ output_story(const struct out *o, const json_t *st)
 	free(title);
 }
 
+/*
+ * A search hit's snippet on its own indented line, the matched words
+ * (between the API's U+0002 and U+0003) in bold, or in brackets without
+ * colour.  The marks are controls term_sanitize would rightly remove, so
+ * they travel as private-use characters through it: the snippet is made
+ * safe whole, and an escape sequence around a mark still goes whole.
+ */
+static void
+snippet(const struct out *o, const char *raw)
+{
+	size_t room = o->cols > INDENT_COLS ? o->cols - INDENT_COLS : 0;
+	size_t used = 0, n, i, len = strlen(raw), k = 0;
+	char *marked, *safe, *s;
+	int on = 0;
+
+	/* Each one-byte mark becomes a three-byte private-use character. */
+	if ((marked = malloc(len * PUA_LEN + 1)) == NULL)
+		return;
+	for (i = 0; i < len; i++) {
+		if (raw[i] == SNIPPET_ON || raw[i] == SNIPPET_OFF) {
+			memcpy(marked + k, raw[i] == SNIPPET_ON ? PUA_ON :
+			    PUA_OFF, PUA_LEN);
+			k += PUA_LEN;
+		} else
+			marked[k++] = raw[i];
+	}
+	marked[k] = '\0';
+	safe = safe1(marked);
+	free(marked);
+	fputs(INDENT, o->fp);
+	for (s = safe; *s != '\0'; ) {
+		char *on_at = strstr(s, PUA_ON), *off_at = strstr(s, PUA_OFF);
+		char *mark = on_at == NULL ? off_at : off_at == NULL ? on_at :
+		    on_at < off_at ? on_at : off_at;
+		char save;
+
+		n = mark != NULL ? (size_t)(mark - s) : strlen(s);
+		save = s[n];
+		s[n] = '\0';
+		if (room == 0 || used < room)
+			used += put_fit(o->fp, s, room != 0 ? room - used : 0);
+		s[n] = save;
+		s += n;
+		if (mark == NULL)
+			break;
+		/* A mark is shown only in its place: on, then off. */
+		if ((room == 0 || used < room) && (mark == on_at) != on) {
+			on = mark == on_at;
+			fputs(on ? (o->color ? SGR_BOLD : "[") :
+			    (o->color ? SGR_RESET : "]"), o->fp);
+		}
+		s += PUA_LEN;
+	}
+	if (on)
+		fputs(o->color ? SGR_RESET : "]", o->fp);
+	fputc('\n', o->fp);
+	free(safe);
+}
+
 void
 output_items(const struct out *o, const json_t *root)
 {
@@ -1037,6 +1132,8 @@ output_items(const struct out *o, const json_t *root)
 		put_fit(o->fp, title, avail);
 		fputc('\n', o->fp);
 		free(title);
+		if (jstr(it, "snippet") != NULL)
+			snippet(o, jstr(it, "snippet"));
 	}
 	for (i = 0; i < n; i++)
 		free(outlet[i]);

@@ -22,6 +22,7 @@
 #include "feed.h"
 #include "feedjson.h"
 #include "http.h"
+#include "launch.h"
 #include "output.h"
 #include "parse.h"
 #include "term.h"
@@ -55,12 +56,16 @@ enum {
 #define LIMIT_MAX	10000
 #define HEADLINES_SINCE	"24h"
 #define JSON_INDENT_N	2
+#define SOURCES_MAX	100000		/* --min-sources, as the API */
+#define SEARCH_WORDS_MAX 64		/* arguments of `search` */
+#define IDS_MAX		1000		/* story ids of one `read` */
 
 struct ctx {
 	const char	*sock;		/* -s, or resolved by socket_path() */
 	char		 sockbuf[PATH_LEN];
 	struct http	*http;		/* opened at the first request */
 	struct out	 out;
+	int		 page;		/* human listing through the pager */
 };
 
 struct cmd {
@@ -356,6 +361,9 @@ get_and_show(struct ctx *c, const char *path, int json,
 			    "tidingsd\n");
 			rc = EXIT_FAILED;
 		}
+	} else if (c->page && launch_pager() == 0) {
+		show(&c->out, root);
+		launch_pager_end();
 	} else
 		show(&c->out, root);
 	json_decref(root);
@@ -410,17 +418,58 @@ cmd_status(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	return get_and_show(c, "/v1/status", json, output_status);
 }
 
+/* Keeps only the feeds whose last poll failed. */
+static int
+feeds_failing(json_t *root)
+{
+	json_t *feeds = json_object_get(root, "feeds"), *f;
+	size_t i;
+
+	if (!json_is_array(feeds))
+		return 0;
+	for (i = json_array_size(feeds); i-- > 0; ) {
+		f = json_array_get(feeds, i);
+		if (!json_is_string(json_object_get(f, "last_error")) &&
+		    json_array_remove(feeds, i) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_feeds(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
-	int json = 0, npos;
-	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
-	    NULL } };
+	int json = 0, errors = 0, no_pager = 0, npos, rc;
+	const struct opt opts[] = {
+		{ "--json", NULL, &json }, { "--errors", NULL, &errors },
+		{ "--no-pager", NULL, &no_pager }, { NULL, NULL, NULL }
+	};
+	struct http_reply reply;
 	enum opt_result r;
+	json_t *root;
 
 	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	return get_and_show(c, "/v1/feeds", json, output_feeds);
+	c->page = !no_pager;
+	if (!errors)
+		return get_and_show(c, "/v1/feeds", json, output_feeds);
+	if ((rc = api(c, "GET", "/v1/feeds", NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	http_reply_free(&reply);
+	if (feeds_failing(root) == -1) {
+		fprintf(stderr, "tidings: out of memory\n");
+		rc = EXIT_FAILED;
+	} else if (json)
+		output_json_value(&c->out, root, JSON_INDENT(JSON_INDENT_N));
+	else if (json_array_size(json_object_get(root, "feeds")) == 0)
+		fprintf(stderr, "tidings: no failing feeds\n");
+	else if (c->page && launch_pager() == 0) {
+		output_feeds(&c->out, root);
+		launch_pager_end();
+	} else
+		output_feeds(&c->out, root);
+	json_decref(root);
+	return rc;
 }
 
 /* "a, b,,c" -> ["a", "b", "c"]; NULL on ENOMEM. */
@@ -758,7 +807,9 @@ struct filter {
 	const char	*limit;
 	const char	*tag;
 	const char	*feed;
+	const char	*min_sources;
 	int		 unread;
+	int		 starred;
 };
 
 static int
@@ -781,44 +832,82 @@ filter_query(struct ctx *c, const struct cmd *cmd, const struct filter *f,
 		return usage_error(cmd, "invalid --feed ID", f->feed);
 	if (f->tag != NULL && *f->tag == '\0')
 		return usage_error(cmd, "empty --tag", NULL);
+	if (f->min_sources != NULL && (parse_id(f->min_sources, &v) == -1 ||
+	    v > SOURCES_MAX))
+		return usage_error(cmd, "invalid --min-sources (a number of "
+		    "feeds):", f->min_sources);
 	query_add(c, q, "since", f->since);
 	query_add(c, q, "until", f->until);
 	query_add(c, q, "limit", f->limit);
 	query_add(c, q, "tag", f->tag);
 	query_add(c, q, "unread", f->unread ? "1" : NULL);
 	query_add(c, q, "feed", f->feed);
+	query_add(c, q, "starred", f->starred ? "1" : NULL);
+	query_add(c, q, "min_sources", f->min_sources);
 	if (q->overflow)
 		return usage_error(cmd, "arguments too long", NULL);
 	return EXIT_OK;
 }
 
-/* headlines and items: the same filters on two endpoints. */
+/*
+ * headlines, items and search: the same filters on three endpoints;
+ * search takes its words as arguments.
+ */
 static int
 list_cmd(struct ctx *c, const struct cmd *cmd, int argc, char **argv,
     const char *endpoint, const char *default_since,
     void (*show)(const struct out *, const json_t *))
 {
-	struct filter f = { NULL, NULL, NULL, NULL, NULL, 0 };
-	int json = 0, npos, rc;
+	struct filter f;
+	int json = 0, no_pager = 0, npos, rc, i, n, search;
+	size_t len;
 	const struct opt opts[] = {
 		{ "--since", &f.since, NULL }, { "--until", &f.until, NULL },
 		{ "--limit", &f.limit, NULL }, { "--tag", &f.tag, NULL },
 		{ "--feed", &f.feed, NULL }, { "--unread", NULL, &f.unread },
+		{ "--starred", NULL, &f.starred },
+		{ "--min-sources", &f.min_sources, NULL },
+		{ "--no-pager", NULL, &no_pager },
 		{ "--json", NULL, &json }, { NULL, NULL, NULL }
 	};
-	char path[QUERY_MAX + 32];
+	char path[QUERY_MAX + 32], *pos[SEARCH_WORDS_MAX], words[QUERY_MAX];
 	struct query q;
 	enum opt_result r;
 
-	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
+	memset(&f, 0, sizeof(f));
+	search = strcmp(endpoint, "/v1/search") == 0;
+	if ((r = opt_parse(cmd, opts, argc, argv, pos, search ?
+	    SEARCH_WORDS_MAX : 0, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	if (f.since == NULL)
 		f.since = default_since;
 	memset(&q, 0, sizeof(q));
+	if (search) {
+		if (npos == 0)
+			return usage_error(cmd, "missing QUERY", NULL);
+		for (len = 0, i = 0; i < npos; i++) {
+			n = snprintf(words + len, sizeof(words) - len, "%s%s",
+			    i > 0 ? " " : "", pos[i]);
+			if (n < 0 || (size_t)n >= sizeof(words) - len)
+				return usage_error(cmd, "QUERY too long",
+				    NULL);
+			len += (size_t)n;
+		}
+		if (!utf8_valid(words, strlen(words)))
+			return usage_error(cmd, "QUERY must be UTF-8", NULL);
+		query_add(c, &q, "q", words);
+	}
 	if ((rc = filter_query(c, cmd, &f, &q)) != EXIT_OK)
 		return rc;
+	c->page = !no_pager;
 	snprintf(path, sizeof(path), "%s%s", endpoint, q.buf);
 	return get_and_show(c, path, json, show);
+}
+
+static int
+cmd_search(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	return list_cmd(c, cmd, argc, argv, "/v1/search", NULL, output_items);
 }
 
 static int
@@ -834,12 +923,48 @@ cmd_items(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	return list_cmd(c, cmd, argc, argv, "/v1/items", NULL, output_items);
 }
 
+/* show --open: the first item's link goes to the browser. */
+static int
+open_story(struct ctx *c, const char *path)
+{
+	struct http_reply reply;
+	const char *link = NULL, *why = NULL;
+	json_t *root, *it;
+	size_t i;
+	int rc;
+
+	if ((rc = api(c, "GET", path, NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	http_reply_free(&reply);
+	json_array_foreach(json_object_get(root, "items"), i, it)
+		if ((link = json_string_value(json_object_get(it, "link"))) !=
+		    NULL && *link != '\0')
+			break;
+	if (link == NULL || *link == '\0') {
+		fprintf(stderr, "tidings: the story has no link\n");
+		rc = EXIT_FAILED;
+	} else if (launch_browser(link, &why) == -1) {
+		fputs("tidings: cannot open ", stderr);
+		put_safe(stderr, link);
+		fprintf(stderr, ": %s\n", why);
+		rc = EXIT_FAILED;
+	} else {
+		fputs("opened ", stdout);
+		put_safe(stdout, link);
+		fputc('\n', stdout);
+	}
+	json_decref(root);
+	return rc;
+}
+
 static int
 cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
-	int json = 0, npos;
-	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
-	    NULL } };
+	int json = 0, open = 0, no_pager = 0, npos;
+	const struct opt opts[] = {
+		{ "--json", NULL, &json }, { "--open", NULL, &open },
+		{ "--no-pager", NULL, &no_pager }, { NULL, NULL, NULL }
+	};
 	enum opt_result r;
 	char path[64], *pos[1];
 	int64_t id;
@@ -851,6 +976,9 @@ cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	if (parse_id(pos[0], &id) == -1)
 		return usage_error(cmd, "invalid STORY_ID", pos[0]);
 	snprintf(path, sizeof(path), "/v1/stories/%lld", (long long)id);
+	if (open)
+		return open_story(c, path);
+	c->page = !no_pager;
 	return get_and_show(c, path, json, output_story);
 }
 
@@ -963,17 +1091,236 @@ cmd_parse(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	return rc;
 }
 
+/* The one feed ID argument of a command: EXIT_OK or a usage error. */
+static int
+feed_id_arg(const struct cmd *cmd, int npos, char **pos, int64_t *id)
+{
+	if (npos != 1)
+		return usage_error(cmd, "missing feed ID", NULL);
+	if (parse_id(pos[0], id) == -1)
+		return usage_error(cmd, "invalid feed ID", pos[0]);
+	return EXIT_OK;
+}
+
+/*
+ * Sends a request that changes something (body may be NULL) and says
+ * what was done: fmt with the id, or the reply with --json.
+ */
+static int
+post_and_say(struct ctx *c, const char *method, const char *path,
+    const char *body, int json, const char *fmt, int64_t id)
+{
+	struct http_reply reply;
+	json_t *root;
+	int rc;
+
+	if ((rc = api(c, method, path, body, &reply, &root)) != EXIT_OK)
+		return rc;
+	if (json)
+		output_json_text(&c->out, reply.body, reply.len);
+	else
+		printf(fmt, (long long)id);
+	json_decref(root);
+	http_reply_free(&reply);
+	return EXIT_OK;
+}
+
+/* read --all [--before DATE] [--feed ID]. */
+static int
+mark_all_read(struct ctx *c, const struct cmd *cmd, const char *before,
+    const char *feed, int json)
+{
+	struct http_reply reply;
+	struct query q;
+	char path[QUERY_MAX + 32];
+	json_t *root;
+	int64_t v;
+	int rc;
+
+	if (before != NULL && !valid_when(before))
+		return usage_error(cmd, "invalid --before (use e.g. 24h, 7d or "
+		    "2023-04-26T00:00:00Z):", before);
+	if (feed != NULL && parse_id(feed, &v) == -1)
+		return usage_error(cmd, "invalid --feed ID", feed);
+	memset(&q, 0, sizeof(q));
+	query_add(c, &q, "before", before);
+	query_add(c, &q, "feed", feed);
+	if (q.overflow)
+		return usage_error(cmd, "arguments too long", NULL);
+	snprintf(path, sizeof(path), "/v1/read%s", q.buf);
+	if ((rc = api(c, "POST", path, NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	if (json)
+		output_json_text(&c->out, reply.body, reply.len);
+	else
+		printf("%lld items marked read\n", (long long)
+		    json_integer_value(json_object_get(root, "marked")));
+	json_decref(root);
+	http_reply_free(&reply);
+	return EXIT_OK;
+}
+
+/*
+ * read, unread, star, unstar STORY_ID...: every item of each story.  All
+ * ids are checked before the first request; the first failure stops.
+ */
+static int
+cmd_mark(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	const char *before = NULL, *feed = NULL, *what, *method, *done;
+	int json = 0, all = 0, npos, i, rc = EXIT_OK, reading;
+	const struct opt read_opts[] = {
+		{ "--all", NULL, &all }, { "--before", &before, NULL },
+		{ "--feed", &feed, NULL }, { "--json", NULL, &json },
+		{ NULL, NULL, NULL }
+	};
+	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
+	    NULL } };
+	char path[96], *pos[IDS_MAX];
+	int64_t ids[IDS_MAX];
+	enum opt_result r;
+
+	reading = strcmp(cmd->name, "read") == 0;
+	if ((r = opt_parse(cmd, reading ? read_opts : opts, argc, argv, pos,
+	    IDS_MAX, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (all) {
+		if (npos > 0)
+			return usage_error(cmd, "--all takes no STORY_ID",
+			    NULL);
+		return mark_all_read(c, cmd, before, feed, json);
+	}
+	if (before != NULL || feed != NULL)
+		return usage_error(cmd, "--before and --feed go with --all",
+		    NULL);
+	if (npos == 0)
+		return usage_error(cmd, "missing STORY_ID", NULL);
+	for (i = 0; i < npos; i++)
+		if (parse_id(pos[i], &ids[i]) == -1)
+			return usage_error(cmd, "invalid STORY_ID", pos[i]);
+	/* unread and unstar take back what read and star did. */
+	what = strstr(cmd->name, "read") != NULL ? "read" : "star";
+	method = strncmp(cmd->name, "un", 2) == 0 ? "DELETE" : "POST";
+	done = strcmp(cmd->name, "read") == 0 ? "story %lld marked read\n" :
+	    strcmp(cmd->name, "unread") == 0 ? "story %lld marked unread\n" :
+	    strcmp(cmd->name, "star") == 0 ? "story %lld starred\n" :
+	    "story %lld unstarred\n";
+	for (i = 0; i < npos && rc == EXIT_OK; i++) {
+		snprintf(path, sizeof(path), "/v1/stories/%lld/%s",
+		    (long long)ids[i], what);
+		rc = post_and_say(c, method, path, NULL, json, done, ids[i]);
+	}
+	return rc;
+}
+
+static int
+cmd_edit(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	const char *title = NULL, *tags = NULL, *interval = NULL, *url = NULL;
+	int json = 0, npos, rc = EXIT_FAILED;
+	const struct opt opts[] = {
+		{ "--title", &title, NULL }, { "--tags", &tags, NULL },
+		{ "--interval", &interval, NULL }, { "--url", &url, NULL },
+		{ "--json", NULL, &json }, { NULL, NULL, NULL }
+	};
+	json_t *req = NULL, *tarr;
+	char path[96], *pos[1], *body = NULL;
+	enum opt_result r;
+	int64_t id, secs;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, pos, 1, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if ((rc = feed_id_arg(cmd, npos, pos, &id)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAILED;
+	if (title == NULL && tags == NULL && interval == NULL && url == NULL)
+		return usage_error(cmd, "nothing to change (give --title, "
+		    "--tags, --interval or --url)", NULL);
+	/* --interval 0: back to the daemon's poll_interval. */
+	if (interval != NULL && parse_duration(interval, &secs) == -1)
+		return usage_error(cmd, "invalid --interval (use e.g. 30m, "
+		    "2h, 1d, or 0 for the default):", interval);
+	if ((title != NULL && !utf8_valid(title, strlen(title))) ||
+	    (tags != NULL && !utf8_valid(tags, strlen(tags))) ||
+	    (url != NULL && !utf8_valid(url, strlen(url))))
+		return usage_error(cmd, "arguments must be UTF-8", NULL);
+
+	if ((req = json_object()) == NULL ||
+	    (url != NULL && json_object_set_new(req, "url",
+	    json_string(url)) == -1) ||
+	    (title != NULL && json_object_set_new(req, "title",
+	    *title != '\0' ? json_string(title) : json_null()) == -1) ||
+	    (interval != NULL && json_object_set_new(req, "interval",
+	    json_integer(secs)) == -1))
+		goto nomem;
+	if (tags != NULL && ((tarr = split_tags(tags)) == NULL ||
+	    json_object_set_new(req, "tags", tarr) == -1))
+		goto nomem;
+	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+		goto nomem;
+	json_decref(req);
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/edit", (long long)id);
+	rc = post_and_say(c, "POST", path, body, json, "feed %lld changed\n",
+	    id);
+	free(body);
+	return rc;
+nomem:
+	fprintf(stderr, "tidings: out of memory\n");
+	json_decref(req);
+	return rc;
+}
+
+/* pause ID / resume ID. */
+static int
+cmd_pause(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	int json = 0, npos, rc, pause = strcmp(cmd->name, "pause") == 0;
+	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
+	    NULL } };
+	char path[96], *pos[1];
+	enum opt_result r;
+	int64_t id;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, pos, 1, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if ((rc = feed_id_arg(cmd, npos, pos, &id)) != EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/%s", (long long)id,
+	    pause ? "pause" : "resume");
+	return post_and_say(c, "POST", path, NULL, json, pause ? "feed %lld "
+	    "paused\n" : "feed %lld resumed\n", id);
+}
+
 static int cmd_helpcmd(struct ctx *, const struct cmd *, int, char **);
+
+/* The filter options of items and search, which list items. */
+#define ITEM_FILTERS_HELP \
+	"  --since DUR|TIME      items first seen since (no default); e.g. " \
+	"90m, 7d,\n" \
+	"                        2023-04-26T00:00:00Z\n" \
+	"  --until DUR|TIME      items first seen until\n" \
+	"  --limit N             at most N (1 to 10000, default 50)\n" \
+	"  --tag T               items of feeds tagged T\n" \
+	"  --feed ID             items of feed ID\n" \
+	"  --unread              unread items only\n" \
+	"  --starred             starred items only\n" \
+	"  --min-sources N       items of stories covered by at least N " \
+	"feeds\n" \
+	"  --no-pager            never page, even on a terminal\n" \
+	"  --json                print the API's JSON\n"
 
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "[--json]",
 	    "", "daemon version, uptime and counts",
 	    "Show the daemon's version, uptime and counts.",
 	    "  --json                print the API's JSON\n", 1 },
-	{ "feeds", cmd_feeds, "[--json]",
+	{ "feeds", cmd_feeds, "[--errors] [--no-pager] [--json]",
 	    "", "subscribed feeds and their last poll",
-	    "List the subscribed feeds: id, title, items, result of the last "
-	    "poll\n(HTTP status or error), last fetch, next poll, URL.",
+	    "List the subscribed feeds: id, title [tags], items, result of "
+	    "the last poll\n(HTTP status or error), last fetch, next poll "
+	    "(or paused), URL.",
+	    "  --errors              only feeds whose last poll failed\n"
+	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
 	{ "add", cmd_add, "URL [--title T] [--tags a,b] [--interval DUR]",
 	    "URL", "subscribe to a feed",
@@ -997,37 +1344,38 @@ static const struct cmd cmds[] = {
 	    "  --wait                wait until the polls have ended\n"
 	    "  --timeout DUR         give up waiting after DUR (default "
 	    "120s)\n", 1 },
-	{ "headlines", cmd_headlines, "[--since DUR] [--until DUR] "
-	    "[--limit N] [--tag T] [--unread] [--feed ID]",
-	    "", "stories of the last 24 hours",
+	{ "headlines", cmd_headlines, "[FILTERS] [--no-pager] [--json]",
+	    "", "the front page: stories, newest first",
 	    "List stories, newest first: story id, age, number of sources, "
-	    "title and\noutlets.  Read one with `tidings show STORY_ID`.",
+	    "title and\noutlets.  Read one with `tidings show STORY_ID`.  "
+	    "On a terminal the list\ngoes through $PAGER.",
 	    "  --since DUR|TIME      stories updated since (default 24h); "
 	    "e.g. 90m, 7d,\n"
 	    "                        2023-04-26T00:00:00Z\n"
 	    "  --until DUR|TIME      stories updated until\n"
-	    "  --limit N             at most N stories (1 to 10000, default "
-	    "50)\n"
+	    "  --limit N             at most N (1 to 10000, default 50)\n"
 	    "  --tag T               stories with an item from a feed tagged "
 	    "T\n"
-	    "  --unread              stories with an unread item\n"
 	    "  --feed ID             stories with an item from feed ID\n"
+	    "  --unread              stories with an unread item\n"
+	    "  --starred             stories with a starred item\n"
+	    "  --min-sources N       stories covered by at least N feeds\n"
+	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
-	{ "show", cmd_show, "STORY_ID [--json]",
+	{ "show", cmd_show, "STORY_ID [--open] [--no-pager] [--json]",
 	    "STORY_ID", "a story with every outlet's item",
 	    "Show a story: its title, time, sources, then every outlet's "
-	    "item with\ntime, title, link and summary.",
+	    "item with\ntime, title, link and summary.  With --open, open the "
+	    "first link with\n$BROWSER (its first command) or xdg-open "
+	    "instead.",
+	    "  --open                open the story's first link in the "
+	    "browser\n"
+	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
-	{ "items", cmd_items, "[--feed ID] [--since DUR] [--limit N]",
+	{ "items", cmd_items, "[FILTERS] [--no-pager] [--json]",
 	    "", "single items, newest first",
 	    "List single items, newest first: story id, age, outlet, title.",
-	    "  --feed ID             items of feed ID\n"
-	    "  --since DUR|TIME      items first seen since (e.g. 24h, 7d)\n"
-	    "  --until DUR|TIME      items first seen until\n"
-	    "  --limit N             at most N items (1 to 10000, default 50)\n"
-	    "  --tag T               items of feeds tagged T\n"
-	    "  --unread              unread items only\n"
-	    "  --json                print the API's JSON\n", 1 },
+	    ITEM_FILTERS_HELP, 1 },
 	{ "parse", cmd_parse, "FILE|- [--url DOC_URL] [--content-type VALUE]",
 	    "FILE|-", "parse a feed file locally to JSON",
 	    "Parse a feed document locally, without the daemon, and print "
@@ -1038,6 +1386,59 @@ static const struct cmd cmds[] = {
 	    "links\n"
 	    "  --content-type VALUE  the HTTP Content-Type it came with (its "
 	    "charset counts)\n", 0 },
+	{ "search", cmd_search, "QUERY... [FILTERS] [--no-pager] [--json]",
+	    "QUERY", "full-text search, best match first",
+	    "Search item titles and summaries; every word must match, "
+	    "\"word*\" matches\na prefix.  Best match first (bm25), each hit "
+	    "with a snippet, the\nmatched words in bold (in [brackets] "
+	    "without colour).",
+	    ITEM_FILTERS_HELP, 1 },
+	{ "read", cmd_mark, "STORY_ID... | --all [--before DUR|TIME] "
+	    "[--feed ID]",
+	    "ID...", "mark stories read",
+	    "Mark every item of the stories read, or with --all every item "
+	    "(first seen\nbefore --before, of feed --feed).  Read state "
+	    "survives restarts and\nre-fetches.",
+	    "  --all                 every unread item\n"
+	    "  --before DUR|TIME     with --all: items first seen before "
+	    "(e.g. 24h)\n"
+	    "  --feed ID             with --all: items of feed ID only\n"
+	    "  --json                print the API's JSON\n", 1 },
+	{ "unread", cmd_mark, "STORY_ID...",
+	    "ID...", "mark stories unread",
+	    "Mark every item of the stories unread.",
+	    "  --json                print the API's JSON\n", 1 },
+	{ "star", cmd_mark, "STORY_ID...",
+	    "ID...", "star stories",
+	    "Star every item of the stories (see --starred on listings).",
+	    "  --json                print the API's JSON\n", 1 },
+	{ "unstar", cmd_mark, "STORY_ID...",
+	    "ID...", "unstar stories",
+	    "Take the star off every item of the stories.",
+	    "  --json                print the API's JSON\n", 1 },
+	{ "edit", cmd_edit, "ID [--title T] [--tags a,b] [--interval DUR] "
+	    "[--url URL]",
+	    "ID", "change a feed's title, tags, interval or URL",
+	    "Change feed ID: what is given changes, the rest stays.  A new "
+	    "URL is\npolled at once, without the old validators.  Feeds from "
+	    "the config file\nget its values back when the daemon reloads; "
+	    "change their URL there.",
+	    "  --title T             the name to show; \"\" for the feed's "
+	    "own\n"
+	    "  --tags a,b            the new tags, separated by commas; \"\" "
+	    "for none\n"
+	    "  --interval DUR        poll interval (30m, 2h, 1d); 0 for the "
+	    "daemon's\n"
+	    "  --url URL             the feed's new address (http or https)\n"
+	    "  --json                print the API's JSON\n", 1 },
+	{ "pause", cmd_pause, "ID",
+	    "ID", "stop polling a feed",
+	    "Stop polling feed ID; its items stay.",
+	    "  --json                print the API's JSON\n", 1 },
+	{ "resume", cmd_pause, "ID",
+	    "ID", "poll a paused feed again",
+	    "Poll feed ID again, starting now.",
+	    "  --json                print the API's JSON\n", 1 },
 	{ "help", cmd_helpcmd, "[COMMAND]",
 	    "[COMMAND]", "this list, or a command's options",
 	    "Show the commands, or the options of COMMAND.", "", 0 },
@@ -1069,8 +1470,10 @@ main_usage(FILE *fp)
 	    "                         /tmp/tidings-$UID/tidingsd.sock\n"
 	    "  -h, --help             this help\n"
 	    "  --version              print the version\n"
-	    "\nListings (status, feeds, headlines, show, items) take --json "
-	    "to print\nthe API's JSON instead.\n"
+	    "\nEvery command that talks to the daemon takes --json to print "
+	    "the API's\nJSON instead.  FILTERS of headlines, items and search: "
+	    "--since, --until,\n--tag, --feed, --unread, --starred, "
+	    "--min-sources, --limit.\n"
 	    "\nExit status: 0 ok, 1 the request failed, 2 usage error, "
 	    "3 daemon not\nrunning, 4 permission denied on the socket, "
 	    "5 timeout, 6 bad input (parse).\n"
@@ -1084,6 +1487,10 @@ cmd_helpcmd(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 
 	if (argc < 2) {
 		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_help(cmd);
 		return EXIT_OK;
 	}
 	for (i = 0; cmds[i].name != NULL; i++)

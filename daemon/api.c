@@ -65,6 +65,8 @@
 #define API_LOG_LEN		256
 #define API_ID_DIGITS		19	/* INT64_MAX has 19 */
 #define API_JSON_FLAGS		(JSON_COMPACT | JSON_ENSURE_ASCII)
+#define API_SOURCES_MAX		100000	/* min_sources: more than any story */
+#define API_SEARCH_MAX		1024	/* bytes of a search query */
 
 enum api_method {
 	M_GET = 1 << 0,
@@ -82,6 +84,13 @@ enum api_route_id {
 	R_STORIES,
 	R_STORY,
 	R_ITEMS,
+	R_FEED_EDIT,
+	R_FEED_PAUSE,
+	R_FEED_RESUME,
+	R_STORY_READ,
+	R_STORY_STAR,
+	R_READ_ALL,
+	R_SEARCH,
 };
 
 struct api_route {
@@ -99,6 +108,13 @@ static const struct api_route api_routes[] = {
 	{ "/v1/stories",		R_STORIES,	M_GET },
 	{ "/v1/stories/{id}",		R_STORY,	M_GET },
 	{ "/v1/items",			R_ITEMS,	M_GET },
+	{ "/v1/feeds/{id}/edit",	R_FEED_EDIT,	M_POST },
+	{ "/v1/feeds/{id}/pause",	R_FEED_PAUSE,	M_POST },
+	{ "/v1/feeds/{id}/resume",	R_FEED_RESUME,	M_POST },
+	{ "/v1/stories/{id}/read",	R_STORY_READ,	M_POST | M_DELETE },
+	{ "/v1/stories/{id}/star",	R_STORY_STAR,	M_POST | M_DELETE },
+	{ "/v1/read",			R_READ_ALL,	M_POST },
+	{ "/v1/search",			R_SEARCH,	M_GET },
 };
 
 struct api {
@@ -317,6 +333,24 @@ api_arg_time(struct MHD_Connection *mc, const char *name, int64_t now,
 	return -1;
 }
 
+/* A boolean parameter: 1/true or 0/false; absent leaves *on at 0. */
+static int
+api_arg_flag(struct MHD_Connection *mc, const char *name, int *on,
+    struct api_reply *r)
+{
+	const char *v = api_arg(mc, name);
+
+	*on = 0;
+	if (v == NULL || strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+		return 0;
+	if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0) {
+		*on = 1;
+		return 0;
+	}
+	api_error(r, 400, "bad %s: expected 1, true, 0 or false", name);
+	return -1;
+}
+
 static int
 api_query(struct MHD_Connection *mc, struct store_query *q,
     struct api_reply *r)
@@ -341,14 +375,16 @@ api_query(struct MHD_Connection *mc, struct store_query *q,
 		api_error(r, 400, "bad feed: expected a feed id");
 		return -1;
 	}
-	if ((v = api_arg(mc, "unread")) != NULL) {
-		if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
-			q->unread = 1;
-		else if (strcmp(v, "0") != 0 && strcmp(v, "false") != 0) {
-			api_error(r, 400, "bad unread: expected 1, true, 0 "
-			    "or false");
+	if (api_arg_flag(mc, "unread", &q->unread, r) == -1 ||
+	    api_arg_flag(mc, "starred", &q->starred, r) == -1)
+		return -1;
+	if ((v = api_arg(mc, "min_sources")) != NULL) {
+		if (api_parse_id(v, '\0', &n) == 0 || n > API_SOURCES_MAX) {
+			api_error(r, 400, "bad min_sources: expected 1 to %d",
+			    API_SOURCES_MAX);
 			return -1;
 		}
+		q->min_sources = (int)n;
 	}
 	if ((v = api_arg(mc, "tag")) != NULL) {
 		if (!utf8_valid(v, strlen(v))) {
@@ -520,39 +556,57 @@ api_interval(json_t *v, int64_t *secs, struct api_reply *r)
 	return -1;
 }
 
-static void
-api_feed_add(struct api *a, struct api_req *q, struct api_reply *r)
+/*
+ * The body of a POST as a JSON object with only the given fields; NULL
+ * after a 400 reply.
+ */
+static json_t *
+api_body_object(struct api_req *q, const char *const *fields, size_t n,
+    struct api_reply *r)
 {
-	static const char *const fields[] = { "url", "title", "tags",
-	    "interval" };
 	json_error_t jerr;
-	json_t *root, *url, *title, *v, *feed = NULL;
+	json_t *root, *v;
 	const char *key;
-	char *tags = NULL;
-	int64_t interval, id = 0;
 	size_t i;
-	int rc;
 
 	root = json_loadb(q->body != NULL ? q->body : "", q->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		api_error(r, 400, "bad JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
-		return;
+		return NULL;
 	}
 	if (!json_is_object(root)) {
 		api_error(r, 400, "expected a JSON object");
-		goto done;
+		json_decref(root);
+		return NULL;
 	}
 	json_object_foreach(root, key, v) {
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		for (i = 0; i < n; i++)
 			if (strcmp(key, fields[i]) == 0)
 				break;
-		if (i == sizeof(fields) / sizeof(fields[0])) {
+		if (i == n) {
 			api_error(r, 400, "unknown field \"%.64s\"", key);
-			goto done;
+			json_decref(root);
+			return NULL;
 		}
 	}
+	return root;
+}
+
+static void
+api_feed_add(struct api *a, struct api_req *q, struct api_reply *r)
+{
+	static const char *const fields[] = { "url", "title", "tags",
+	    "interval" };
+	json_t *root, *url, *title, *feed = NULL;
+	char *tags = NULL;
+	int64_t interval, id = 0;
+	int rc;
+
+	if ((root = api_body_object(q, fields, sizeof(fields) /
+	    sizeof(fields[0]), r)) == NULL)
+		return;
 	url = json_object_get(root, "url");
 	if (!json_is_string(url) || json_string_length(url) == 0) {
 		api_error(r, 400, "url: required, a string");
@@ -623,12 +677,19 @@ api_feed_refresh(struct api *a, int64_t id, struct api_reply *r)
 {
 	struct store_feed f;
 	int64_t polls;
-	int rc;
+	int rc, paused;
 
 	memset(&f, 0, sizeof(f));
 	rc = store_feed_get(a->ctx->store, id, &f);
 	polls = f.polls;
+	paused = f.paused;
 	store_feed_free(&f);
+	if (rc == STORE_OK && paused) {
+		/* It would never be polled: say so rather than queue it. */
+		api_error(r, 409, "feed %" PRId64 " is paused; resume it first",
+		    id);
+		return;
+	}
 	if (rc == STORE_OK)
 		rc = sched_refresh(a->ctx->sched, id);
 	if (rc == STORE_NOTFOUND) {
@@ -654,6 +715,156 @@ api_refresh_all(struct api *a, struct api_reply *r)
 	r->status = 202;
 	if ((r->body = json_pack("{s:I}", "queued", (json_int_t)n)) == NULL)
 		api_error(r, 500, "out of memory");
+}
+
+/* A reply of one Feed or Story after a change; 404 if it went meanwhile. */
+static void
+api_one_after(struct api *a, struct api_reply *r, int64_t id, int story,
+    int rc, const char *what)
+{
+	if (rc == STORE_NOTFOUND) {
+		api_error(r, 404, "no %s with id %" PRId64,
+		    story ? "story" : "feed", id);
+		return;
+	}
+	if (rc != STORE_OK) {
+		api_store_error(a, r, rc, what);
+		return;
+	}
+	api_one(a, r, id, story);
+}
+
+/* POST /v1/feeds/{id}/edit: the members present change, the rest stay. */
+static void
+api_feed_edit(struct api *a, int64_t id, struct api_req *q,
+    struct api_reply *r)
+{
+	static const char *const fields[] = { "url", "title", "tags",
+	    "interval" };
+	struct store_feed_edit e;
+	json_t *root, *v;
+	char *tags = NULL;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	if ((root = api_body_object(q, fields, sizeof(fields) /
+	    sizeof(fields[0]), r)) == NULL)
+		return;
+	if ((v = json_object_get(root, "url")) != NULL) {
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			api_error(r, 400, "url: expected a string");
+			goto done;
+		}
+		e.url = json_string_value(v);
+	}
+	if ((v = json_object_get(root, "title")) != NULL) {
+		if (!json_is_null(v) && !json_is_string(v)) {
+			api_error(r, 400, "title: expected a string or null");
+			goto done;
+		}
+		e.set_title = 1;
+		e.title = json_string_value(v);
+	}
+	if ((v = json_object_get(root, "tags")) != NULL) {
+		if (api_tags(v, &tags, r) == -1)
+			goto done;
+		e.set_tags = 1;
+		e.tags = tags;
+	}
+	if ((v = json_object_get(root, "interval")) != NULL) {
+		if (api_interval(v, &e.interval, r) == -1)
+			goto done;
+		e.set_interval = 1;
+	}
+	rc = store_feed_edit(a->ctx->store, id, &e);
+	if (rc == STORE_INVALID)
+		api_error(r, 400, "url: expected an absolute http or https "
+		    "URL");
+	else if (rc == STORE_EXISTS)
+		api_error(r, 409, "%s", store_errmsg(a->ctx->store));
+	else {
+		if (rc == STORE_OK)
+			sched_kick(a->ctx->sched);
+		api_one_after(a, r, id, 0, rc, "edit feed");
+	}
+ done:
+	free(tags);
+	json_decref(root);
+}
+
+static void
+api_feed_pause(struct api *a, int64_t id, int pause, struct api_reply *r)
+{
+	int rc = store_feed_pause(a->ctx->store, id, pause);
+
+	if (rc == STORE_OK)
+		sched_kick(a->ctx->sched);
+	api_one_after(a, r, id, 0, rc, pause ? "pause feed" : "resume feed");
+}
+
+/* POST marks a story's items read (starred), DELETE unmarks them. */
+static void
+api_story_mark(struct api *a, int64_t id, enum store_mark what, int on,
+    struct api_reply *r)
+{
+	api_one_after(a, r, id, 1, store_story_mark(a->ctx->store, id, what,
+	    on), "mark story");
+}
+
+/* POST /v1/read?before=&feed=: everything (so far) read. */
+static void
+api_read_all(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
+{
+	const char *v;
+	int64_t before, feed = 0, n = 0;
+	int rc;
+
+	if (api_arg_time(mc, "before", time_now(), &before, r) == -1)
+		return;
+	if ((v = api_arg(mc, "feed")) != NULL &&
+	    api_parse_id(v, '\0', &feed) == 0) {
+		api_error(r, 400, "bad feed: expected a feed id");
+		return;
+	}
+	if ((rc = store_mark_all_read(a->ctx->store, before, feed, &n)) !=
+	    STORE_OK) {
+		api_store_error(a, r, rc, "mark read");
+		return;
+	}
+	r->status = 200;
+	if ((r->body = json_pack("{s:I}", "marked", (json_int_t)n)) == NULL)
+		api_error(r, 500, "out of memory");
+}
+
+/* GET /v1/search?q=WORDS and the listing filters. */
+static void
+api_search(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
+{
+	struct store_query q;
+	const char *words = api_arg(mc, "q");
+	json_t *v = NULL;
+	int rc;
+
+	if (words == NULL || strlen(words) > API_SEARCH_MAX ||
+	    !utf8_valid(words, strlen(words))) {
+		api_error(r, 400, "bad q: expected 1 to %d bytes of UTF-8",
+		    API_SEARCH_MAX);
+		return;
+	}
+	if (api_query(mc, &q, r) == -1)
+		return;
+	rc = store_json_search(a->ctx->store, words, &q, &v);
+	if (rc == STORE_INVALID) {
+		api_error(r, 400, "bad q: no words to search for");
+		return;
+	}
+	if (rc != STORE_OK) {
+		json_decref(v);
+		api_store_error(a, r, rc, "search");
+		return;
+	}
+	r->status = 200;
+	r->body = v;
 }
 
 static void
@@ -691,6 +902,24 @@ api_dispatch(struct api *a, struct MHD_Connection *mc,
 		break;
 	case R_ITEMS:
 		api_listing(a, mc, r, 0);
+		break;
+	case R_FEED_EDIT:
+		api_feed_edit(a, id, q, r);
+		break;
+	case R_FEED_PAUSE:
+	case R_FEED_RESUME:
+		api_feed_pause(a, id, rt->id == R_FEED_PAUSE, r);
+		break;
+	case R_STORY_READ:
+	case R_STORY_STAR:
+		api_story_mark(a, id, rt->id == R_STORY_READ ?
+		    STORE_MARK_READ : STORE_MARK_STARRED, method == M_POST, r);
+		break;
+	case R_READ_ALL:
+		api_read_all(a, mc, r);
+		break;
+	case R_SEARCH:
+		api_search(a, mc, r);
 		break;
 	}
 }

@@ -40,6 +40,7 @@
 
 #include "feed.h"
 #include "feedjson.h"
+#include "html.h"
 #include "store.h"
 #include "story.h"
 #include "url.h"
@@ -142,6 +143,17 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX items_time ON items(coalesce(published, first_seen), id);"
 	"CREATE INDEX items_unread ON items(story_id) WHERE read = 0;"
 	"PRAGMA user_version = 1;",
+	/*
+	 * 2: full-text search over item titles and summaries.  The index
+	 * keeps its own copy of the text and is written in the store's own
+	 * transactions (fts_sync): with trusted_schema OFF, SQLite refuses a
+	 * virtual table inside a trigger.
+	 */
+	"CREATE VIRTUAL TABLE items_fts USING fts5(title, summary,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"INSERT INTO items_fts (rowid, title, summary)"
+	"  SELECT id, title, html_text(summary) FROM items;"
+	"PRAGMA user_version = 2;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -181,15 +193,47 @@ enum store_stmt {
 	ST_STORY_ONE,
 	ST_STORY_ITEMS,
 	ST_ITEMS,
+	ST_FTS_SYNC,
+	ST_FTS_FEED_DELETE,
+	ST_SEARCH,
+	ST_STORY_MARK,
+	ST_MARK_ALL,
+	ST_FEED_EDIT,
+	ST_FEED_PAUSE,
+	ST_FEED_FROM_CONFIG,
 	ST_COUNT
 };
 
 /* The columns of an Item, shared by ST_STORY_ITEMS and ST_ITEMS. */
-#define ITEM_COLUMNS \
-	"SELECT i.id, i.feed_id, coalesce(f.title, f.site_title), i.story_id," \
+#define ITEM_FIELDS \
+	"i.id, i.feed_id, coalesce(f.title, f.site_title), i.story_id," \
 	" i.title, i.link, i.guid, i.published, i.updated, i.first_seen," \
-	" i.author, i.summary, i.read, i.starred" \
-	" FROM items i JOIN feeds f ON f.id = i.feed_id"
+	" i.author, i.summary, i.read, i.starred"
+#define ITEM_NFIELDS	14
+#define ITEM_COLUMNS \
+	"SELECT " ITEM_FIELDS " FROM items i JOIN feeds f ON f.id = i.feed_id"
+
+/*
+ * The filters of an item listing: ?1 since, ?2 until, ?3 tag, ?4 unread,
+ * ?5 feed, ?7 starred, ?8 min sources; NULL or 0: off.
+ */
+#define ITEM_FILTERS \
+	" (?1 IS NULL OR i.first_seen >= ?1)" \
+	" AND (?2 IS NULL OR i.first_seen <= ?2)" \
+	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM feed_tags t" \
+	"  WHERE t.feed_id = i.feed_id AND t.tag = ?3))" \
+	" AND (?4 = 0 OR i.read = 0)" \
+	" AND (?5 IS NULL OR i.feed_id = ?5)" \
+	" AND (?7 = 0 OR i.starred = 1)" \
+	" AND (?8 <= 1 OR (SELECT sources FROM stories" \
+	"  WHERE id = i.story_id) >= ?8)"
+
+/* Search hits: matched words between these (STX, ETX) in "snippet". */
+#define SEARCH_MARK_ON		"char(2)"
+#define SEARCH_MARK_OFF		"char(3)"
+#define SEARCH_SNIPPET_TOKENS	"24"
+/* bm25 weights of the indexed columns: a word in a title counts more. */
+#define SEARCH_WEIGHTS		"4.0, 1.0"
 
 /* The columns of a Story row, shared by ST_STORIES and ST_STORY_ONE. */
 #define STORY_COLUMNS \
@@ -294,7 +338,10 @@ static const char *const store_sql[ST_COUNT] = {
 	    " FROM feeds f WHERE ?1 IS NULL OR f.id = ?1 ORDER BY f.id",
 	[ST_FEED_TAGS] = "SELECT tag FROM feed_tags WHERE feed_id = ?1"
 	    " ORDER BY pos",
-	/* ?1 since, ?2 until, ?3 tag, ?4 unread, ?5 feed; NULL or 0: off. */
+	/*
+	 * ?1 since, ?2 until, ?3 tag, ?4 unread, ?5 feed, ?7 starred,
+	 * ?8 min sources; NULL or 0: off.
+	 */
 	[ST_STORIES] = STORY_COLUMNS
 	    " WHERE (?1 IS NULL OR s.updated >= ?1)"
 	    " AND (?2 IS NULL OR s.updated <= ?2)"
@@ -305,21 +352,62 @@ static const char *const store_sql[ST_COUNT] = {
 	    "  WHERE i.story_id = s.id AND i.read = 0))"
 	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM items i"
 	    "  WHERE i.story_id = s.id AND i.feed_id = ?5))"
+	    " AND (?7 = 0 OR EXISTS (SELECT 1 FROM items i"
+	    "  WHERE i.story_id = s.id AND i.starred = 1))"
+	    " AND (?8 <= 1 OR s.sources >= ?8)"
 	    " ORDER BY s.published DESC, s.id DESC LIMIT ?6",
 	[ST_STORY_ONE] = STORY_COLUMNS " WHERE s.id = ?1",
 	/* ?1 a JSON array of story ids: one query for a whole listing. */
 	[ST_STORY_ITEMS] = ITEM_COLUMNS
 	    " WHERE i.story_id IN (SELECT value FROM json_each(?1))"
 	    " ORDER BY i.story_id, coalesce(i.published, i.first_seen), i.id",
-	[ST_ITEMS] = ITEM_COLUMNS
-	    " WHERE (?1 IS NULL OR i.first_seen >= ?1)"
-	    " AND (?2 IS NULL OR i.first_seen <= ?2)"
-	    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM feed_tags t"
-	    "  WHERE t.feed_id = i.feed_id AND t.tag = ?3))"
-	    " AND (?4 = 0 OR i.read = 0)"
-	    " AND (?5 IS NULL OR i.feed_id = ?5)"
+	[ST_ITEMS] = ITEM_COLUMNS " WHERE" ITEM_FILTERS
 	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
 	    " LIMIT ?6",
+	/* The index follows the item's text (rowid = items.id). */
+	[ST_FTS_SYNC] = "INSERT OR REPLACE INTO items_fts (rowid, title,"
+	    " summary) SELECT id, title, html_text(summary) FROM items"
+	    " WHERE id = ?1",
+	[ST_FTS_FEED_DELETE] = "DELETE FROM items_fts WHERE rowid IN"
+	    " (SELECT id FROM items WHERE feed_id = ?1)",
+	/* ?9 an FTS5 query; best match first, then newest. */
+	[ST_SEARCH] = "SELECT " ITEM_FIELDS ","
+	    " snippet(items_fts, -1, " SEARCH_MARK_ON ", " SEARCH_MARK_OFF ","
+	    " '\u2026', " SEARCH_SNIPPET_TOKENS "),"
+	    " bm25(items_fts, " SEARCH_WEIGHTS ")"
+	    " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
+	    " JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE items_fts MATCH ?9 AND" ITEM_FILTERS
+	    " ORDER BY bm25(items_fts, " SEARCH_WEIGHTS "),"
+	    " coalesce(i.published, i.first_seen) DESC, i.id DESC LIMIT ?6",
+	/* ?2 the column (read or starred), ?3 its new value. */
+	[ST_STORY_MARK] = "UPDATE items SET"
+	    " read = CASE WHEN ?2 = 'read' THEN ?3 ELSE read END,"
+	    " starred = CASE WHEN ?2 = 'starred' THEN ?3 ELSE starred END"
+	    " WHERE story_id = ?1",
+	/* ?1 before (first seen; NULL: all), ?2 feed (NULL: all). */
+	[ST_MARK_ALL] = "UPDATE items SET read = 1 WHERE read = 0"
+	    " AND (?1 IS NULL OR first_seen < ?1)"
+	    " AND (?2 IS NULL OR feed_id = ?2)",
+	/*
+	 * ?2..?5 set the title, interval and URL when ?6..?8 say so; a new
+	 * URL is a new feed to the server: validators go, it is due at ?9.
+	 */
+	[ST_FEED_EDIT] = "UPDATE feeds SET"
+	    " title = CASE WHEN ?6 THEN ?2 ELSE title END,"
+	    " interval = CASE WHEN ?7 THEN ?3 ELSE interval END,"
+	    " etag = CASE WHEN ?8 AND url IS NOT ?4 THEN NULL ELSE etag END,"
+	    " last_modified = CASE WHEN ?8 AND url IS NOT ?4 THEN NULL"
+	    "  ELSE last_modified END,"
+	    " next_poll = CASE WHEN ?8 AND url IS NOT ?4 THEN ?9"
+	    "  ELSE next_poll END,"
+	    " url = CASE WHEN ?8 THEN ?4 ELSE url END"
+	    " WHERE id = ?1",
+	[ST_FEED_FROM_CONFIG] = "SELECT from_config FROM feeds WHERE id = ?1",
+	/* A feed resumed is due at once (?3): it may have missed polls. */
+	[ST_FEED_PAUSE] = "UPDATE feeds SET paused = ?2,"
+	    " next_poll = CASE WHEN ?2 = 0 AND paused = 1 THEN ?3"
+	    "  ELSE next_poll END WHERE id = ?1",
 };
 
 struct store {
@@ -390,6 +478,23 @@ stmt_exec(struct store *s, sqlite3_stmt *st)
 
 	stmt_done(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERR;
+}
+
+/*
+ * Runs an UPDATE of the one row of `what` with this id: STORE_NOTFOUND
+ * (with a message) when there is no such row.
+ */
+static int
+stmt_exec_one(struct store *s, sqlite3_stmt *st, const char *what,
+    int64_t id)
+{
+	if (stmt_exec(s, st) != STORE_OK)
+		return STORE_ERR;
+	if (sqlite3_changes(s->db) == 0) {
+		store_seterr(s, "no %s with id %" PRId64, what, id);
+		return STORE_NOTFOUND;
+	}
+	return STORE_OK;
 }
 
 /* Length of s cut to at most max bytes on a UTF-8 character boundary. */
@@ -577,6 +682,42 @@ store_configure(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * html_text(x): the plain text of a stored HTML summary, so the search
+ * index holds words, not markup.  Not in the schema (trusted_schema is
+ * OFF): only the store's own statements call it.
+ */
+static void
+sql_html_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *html = (const char *)sqlite3_value_text(argv[0]);
+	char *text;
+
+	if (html == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if ((text = html_to_text(html, (size_t)sqlite3_value_bytes(argv[0])))
+	    == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, text, -1, free);
+}
+
+static int
+store_functions(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_create_function(db, "html_text", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL, sql_html_text,
+	    NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot register html_text: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 /* Brings the schema to STORE_VERSION, one transaction per step. */
 static int
 store_migrate(sqlite3 *db, char *err, size_t errlen)
@@ -634,6 +775,7 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (store_configure(s->db, err, errlen) == -1 ||
+	    store_functions(s->db, err, errlen) == -1 ||
 	    store_migrate(s->db, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++)
@@ -811,6 +953,14 @@ story_tidy(struct store *s, int64_t story)
 	return stmt_exec(s, s->st[ST_STORY_REFRESH]);
 }
 
+/* Copies an item's text into the search index; inside a transaction. */
+static int
+fts_sync(struct store *s, int64_t item)
+{
+	sqlite3_bind_int64(s->st[ST_FTS_SYNC], 1, item);
+	return stmt_exec(s, s->st[ST_FTS_SYNC]);
+}
+
 /* Deletes a feed, its items and tags, then tidies their stories; in a tx. */
 static int
 feed_delete_tx(struct store *s, int64_t id)
@@ -831,6 +981,9 @@ feed_delete_tx(struct store *s, int64_t id)
 		rc = STORE_ERR;
 		goto done;
 	}
+	sqlite3_bind_int64(s->st[ST_FTS_FEED_DELETE], 1, id);
+	if ((rc = stmt_exec(s, s->st[ST_FTS_FEED_DELETE])) != STORE_OK)
+		goto done;
 	sqlite3_bind_int64(s->st[ST_FEED_DELETE], 1, id);
 	if ((rc = stmt_exec(s, s->st[ST_FEED_DELETE])) != STORE_OK)
 		goto done;
@@ -1255,6 +1408,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 			goto done;
 		}
 		stats->updated++;
+		if ((rc = fts_sync(s, id)) != STORE_OK)
+			goto done;
 		/* Its title or time may be the story's. */
 		if (story != 0)
 			rc = story_tidy(s, story);
@@ -1282,7 +1437,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	sqlite3_bind_int64(st, 14, story);
 	bind_text(st, 15, cats, STORE_MAX_JSON);
 	bind_text(st, 16, encs, STORE_MAX_JSON);
-	if ((rc = stmt_exec(s, st)) != STORE_OK)
+	if ((rc = stmt_exec(s, st)) != STORE_OK ||
+	    (rc = fts_sync(s, sqlite3_last_insert_rowid(s->db))) != STORE_OK)
 		goto done;
 	stats->added++;
 	rc = story_tidy(s, story);
@@ -1699,7 +1855,7 @@ stories_fill(struct store *s, json_t *stories)
 	return ret;
 }
 
-/* Binds the filters of a query as ?1..?6 of ST_STORIES / ST_ITEMS. */
+/* Binds the filters of a query as ?1..?8 of ST_STORIES / ST_ITEMS. */
 static void
 bind_query(sqlite3_stmt *st, const struct store_query *q)
 {
@@ -1716,6 +1872,8 @@ bind_query(sqlite3_stmt *st, const struct store_query *q)
 	if (q->feed_id != 0)
 		sqlite3_bind_int64(st, 5, q->feed_id);
 	sqlite3_bind_int(st, 6, limit);
+	sqlite3_bind_int(st, 7, q->starred != 0);
+	sqlite3_bind_int(st, 8, q->min_sources);
 }
 
 /* Story rows of a prepared statement into an array, then their items. */
@@ -1789,26 +1947,35 @@ store_json_story(struct store *s, int64_t id, json_t **out)
 	return STORE_OK;
 }
 
-int
-store_json_items(struct store *s, const struct store_query *q, json_t **out)
+/*
+ * Item rows of a bound statement as {"items": [...]}; with search, each
+ * row also has its snippet and bm25 rank after the ITEM_FIELDS.
+ */
+static int
+items_collect(struct store *s, sqlite3_stmt *st, int search, json_t **out)
 {
-	sqlite3_stmt *st = s->st[ST_ITEMS];
 	json_t *a = json_array(), *item;
 	int rc, ret = STORE_OK;
 
 	*out = NULL;
 	if (a == NULL) {
+		stmt_done(st);
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
-	bind_query(st, q);
-	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
 		if ((item = item_json(st)) == NULL ||
+		    (search && (json_object_set_new(item, "snippet",
+		    jtext(st, ITEM_NFIELDS)) == -1 ||
+		    json_object_set_new(item, "rank", json_real(
+		    sqlite3_column_double(st, ITEM_NFIELDS + 1))) == -1)) ||
 		    json_array_append_new(a, item) == -1) {
+			json_decref(item);
 			store_seterr(s, "out of memory");
 			ret = STORE_ERR;
 			break;
 		}
+	}
 	if (ret == STORE_OK && rc != SQLITE_DONE)
 		ret = STORE_ERR;
 	stmt_done(st);
@@ -1820,4 +1987,198 @@ store_json_items(struct store *s, const struct store_query *q, json_t **out)
 	if (ret != STORE_OK)
 		json_decref(a);
 	return ret;
+}
+
+int
+store_json_items(struct store *s, const struct store_query *q, json_t **out)
+{
+	bind_query(s->st[ST_ITEMS], q);
+	return items_collect(s, s->st[ST_ITEMS], 0, out);
+}
+
+/* Reading state */
+
+/*
+ * Turns the words of a user's query into an FTS5 query: each word a
+ * quoted string (so '-', ':', '"' and FTS5 keywords are plain text), all
+ * of them required; a trailing '*' keeps a word a prefix.  NULL when no
+ * word is left or memory ran out.
+ */
+static char *
+fts_query(const char *in)
+{
+	size_t len = strlen(in), i, o = 0;
+	char *out;
+	int inword = 0;
+
+	/* Worst case: every byte a one-letter word: "x"*, plus a space. */
+	if (len > (SIZE_MAX - 1) / 5 || (out = malloc(len * 5 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i <= len; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		int space = ch == '\0' || ch == ' ' || ch == '\t' || ch == '\n' ||
+		    ch == '\r';
+
+		if (space || (ch == '*' && inword && (i + 1 == len ||
+		    in[i + 1] == ' ' || in[i + 1] == '\t'))) {
+			if (inword) {
+				out[o++] = '"';
+				if (ch == '*')
+					out[o++] = '*';
+				inword = 0;
+			}
+			continue;
+		}
+		if (!inword) {
+			if (o > 0)
+				out[o++] = ' ';
+			out[o++] = '"';
+			inword = 1;
+		}
+		if (ch == '"')
+			out[o++] = '"';
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	if (o == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int
+store_json_search(struct store *s, const char *words,
+    const struct store_query *q, json_t **out)
+{
+	sqlite3_stmt *st = s->st[ST_SEARCH];
+	char *fq;
+	int rc;
+
+	*out = NULL;
+	if ((fq = fts_query(words)) == NULL) {
+		store_seterr(s, "no words to search for");
+		return STORE_INVALID;
+	}
+	bind_query(st, q);
+	bind_text(st, 9, fq, STORE_MAX_SHORT);
+	rc = items_collect(s, st, 1, out);
+	free(fq);
+	return rc;
+}
+
+int
+store_story_mark(struct store *s, int64_t story, enum store_mark what,
+    int on)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_MARK];
+
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_text(st, 2, what == STORE_MARK_READ ? "read" : "starred",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, on != 0);
+	return stmt_exec_one(s, st, "story", story);
+}
+
+int
+store_mark_all_read(struct store *s, int64_t before, int64_t feed_id,
+    int64_t *changed)
+{
+	sqlite3_stmt *st = s->st[ST_MARK_ALL];
+
+	bind_time(st, 1, before);
+	if (feed_id != 0)
+		sqlite3_bind_int64(st, 2, feed_id);
+	if (stmt_exec(s, st) != STORE_OK)
+		return STORE_ERR;
+	*changed = sqlite3_changes(s->db);
+	return STORE_OK;
+}
+
+/* Feed settings */
+
+/* STORE_OK for a feed added by hand; STORE_EXISTS for a config feed. */
+static int
+feed_from_config(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_FROM_CONFIG];
+	int rc, conf = 0;
+
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		conf = sqlite3_column_int(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return STORE_ERR;
+	if (!conf)
+		return STORE_OK;
+	store_seterr(s, "feed %" PRId64 " comes from the config file: change "
+	    "its url there", id);
+	return STORE_EXISTS;
+}
+
+int
+store_feed_edit(struct store *s, int64_t id, const struct store_feed_edit *e)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_EDIT];
+	char *u = NULL;
+	int64_t other;
+	int rc;
+
+	if (e->set_interval && e->interval < 0) {
+		store_seterr(s, "negative poll interval");
+		return STORE_INVALID;
+	}
+	if (e->url != NULL && (u = feed_url(e->url)) == NULL) {
+		store_seterr(s, "not an absolute http or https URL");
+		return STORE_INVALID;
+	}
+	if ((rc = tx_begin(s)) != STORE_OK)
+		goto done;
+	/*
+	 * The config file names a feed by its URL: a new one there would
+	 * make the next reload drop this feed, items and all, and add the
+	 * old URL again.
+	 */
+	if (u != NULL && (rc = feed_from_config(s, id)) != STORE_OK)
+		goto rollback;
+	if (u != NULL && (rc = feed_by_url(s, u, &other)) != STORE_NOTFOUND) {
+		if (rc == STORE_OK && other != id) {
+			store_seterr(s, "a feed with this URL exists already");
+			rc = STORE_EXISTS;
+			goto rollback;
+		}
+		if (rc != STORE_OK)
+			goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, nonempty(e->title), STORE_MAX_SHORT);
+	sqlite3_bind_int64(st, 3, e->interval);
+	bind_text(st, 4, u, STORE_MAX_LENGTH);
+	sqlite3_bind_int(st, 6, e->set_title);
+	sqlite3_bind_int(st, 7, e->set_interval);
+	sqlite3_bind_int(st, 8, u != NULL);
+	sqlite3_bind_int64(st, 9, time_now());
+	if ((rc = stmt_exec_one(s, st, "feed", id)) != STORE_OK)
+		goto rollback;
+	if (e->set_tags && (rc = feed_set_tags(s, id, e->tags)) != STORE_OK)
+		goto rollback;
+	rc = tx_commit(s);
+ rollback:
+	if (rc != STORE_OK)
+		tx_rollback(s);
+ done:
+	free(u);
+	return rc;
+}
+
+int
+store_feed_pause(struct store *s, int64_t id, int paused)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_PAUSE];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, paused != 0);
+	sqlite3_bind_int64(st, 3, time_now());
+	return stmt_exec_one(s, st, "feed", id);
 }

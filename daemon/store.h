@@ -84,6 +84,8 @@ struct store_query {
 	int64_t	 feed_id;	/* 0: all */
 	const char *tag;
 	int	 unread;
+	int	 starred;	/* only what has a starred item */
+	int	 min_sources;	/* stories covered by at least this many feeds */
 	int	 limit;		/* 0: STORE_LIMIT_DEFAULT; capped at STORE_LIMIT_MAX */
 };
 
@@ -126,5 +128,42 @@ int	 store_json_feed(struct store *, int64_t id, json_t **out);
 int	 store_json_stories(struct store *, const struct store_query *, json_t **out);
 int	 store_json_story(struct store *, int64_t id, json_t **out);
 int	 store_json_items(struct store *, const struct store_query *, json_t **out);
+
+/*
+ * Full-text search over item titles and summaries, best match first, with
+ * the listing filters.  words: plain words, all required, "w*" a prefix.
+ * Items as store_json_items plus "snippet" (matches between U+0002 and
+ * U+0003) and "rank" (bm25, lower is better).  STORE_INVALID: no words.
+ */
+int	 store_json_search(struct store *, const char *words,
+	    const struct store_query *, json_t **out);
+
+/* Reading state, kept on the items: a story's state is all its items'. */
+enum store_mark { STORE_MARK_READ, STORE_MARK_STARRED };
+int	 store_story_mark(struct store *, int64_t story, enum store_mark,
+	    int on);
+/* Marks read every item first seen before `before` (TIME_NONE: all), of
+ * one feed (0: all); *changed: how many items were unread. */
+int	 store_mark_all_read(struct store *, int64_t before, int64_t feed_id,
+	    int64_t *changed);
+
+/* What `tidings edit` changes; a field changes only when its set_ is on. */
+struct store_feed_edit {
+	int	 set_title;
+	const char *title;	/* NULL or "": the feed's own title again */
+	int	 set_tags;
+	const char *tags;	/* comma-separated; NULL: none */
+	int	 set_interval;
+	int64_t	 interval;	/* seconds; 0: the global poll_interval */
+	const char *url;	/* NULL: unchanged */
+};
+/*
+ * STORE_EXISTS (with a message) when another feed has the URL, or the
+ * feed comes from the config file and the URL would change.
+ */
+int	 store_feed_edit(struct store *, int64_t id,
+	    const struct store_feed_edit *);
+/* Pauses (not polled) or resumes (due at once) a feed. */
+int	 store_feed_pause(struct store *, int64_t id, int paused);
 
 #endif

@@ -1129,6 +1129,74 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return remove(path);
 }
 
+/* Issue 6: search, filters, reading state, edit, pause and resume. */
+static void
+test_reading(int64_t id)
+{
+	struct resp r;
+	char path[256];
+
+	check_error("GET", "/v1/search", NULL, 400, "q");
+	check_error("GET", "/v1/search?q=%20%20", NULL, 400, "no words");
+	http_str(&r, "GET", "/v1/search?q=nothing%22here&starred=1&"
+	    "min_sources=2", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(json_is_array(json_object_get(r.json, "items")));
+	resp_free(&r);
+	check_error("GET", "/v1/stories?starred=maybe", NULL, 400, "starred");
+	check_error("GET", "/v1/items?unread=2", NULL, 400, "unread");
+	check_error("GET", "/v1/stories?min_sources=0", NULL, 400,
+	    "min_sources");
+	http_str(&r, "GET", "/v1/stories?min_sources=2&starred=true", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(json_array_size(json_object_get(r.json, "stories")), 0);
+	resp_free(&r);
+
+	check_error("POST", "/v1/stories/999999/read", NULL, 404, "story");
+	check_error("DELETE", "/v1/stories/999999/star", NULL, 404, "story");
+	http_str(&r, "GET", "/v1/stories/1/read", NULL);
+	CHECK_INT(r.status, 405);
+	CHECK_STR(r.allow, "POST, DELETE");
+	resp_free(&r);
+	check_error("POST", "/v1/read?before=soon", NULL, 400, "before");
+	check_error("POST", "/v1/read?feed=x", NULL, 400, "feed");
+	http_str(&r, "POST", "/v1/read", NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(json_is_integer(json_object_get(r.json, "marked")));
+	resp_free(&r);
+
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/edit", (long long)id);
+	check_error("POST", path, "{\"nope\": 1}", 400, "unknown field");
+	check_error("POST", path, "not json", 400, "JSON");
+	check_error("POST", path, "{\"url\": \"ftp://x.example/\"}", 400,
+	    "url");
+	check_error("POST", path, "{\"title\": 5}", 400, "title");
+	check_error("POST", path, "{\"interval\": -1}", 400, "interval");
+	check_error("POST", "/v1/feeds/999999/edit", "{\"title\": \"T\"}",
+	    404, "feed");
+	http_str(&r, "POST", path, "{\"title\": \"Edited\", \"tags\": "
+	    "[\"a\"], \"interval\": \"2h\"}");
+	CHECK_INT(r.status, 200);
+	CHECK_STR(jstr(r.json, "title"), "Edited");
+	CHECK_INT(jint(r.json, "interval"), 7200);
+	CHECK_INT(json_array_size(json_object_get(r.json, "tags")), 1);
+	resp_free(&r);
+
+	check_error("POST", "/v1/feeds/999999/pause", NULL, 404, "feed");
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/pause", (long long)id);
+	http_str(&r, "POST", path, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(json_is_true(json_object_get(r.json, "paused")));
+	resp_free(&r);
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/refresh", (long long)id);
+	check_error("POST", path, NULL, 409, "paused");
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/resume", (long long)id);
+	http_str(&r, "POST", path, NULL);
+	CHECK_INT(r.status, 200);
+	CHECK(json_is_false(json_object_get(r.json, "paused")));
+	resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -1170,6 +1238,7 @@ main(void)
 	test_feeds(id);
 	test_routes();
 	test_listings(id);
+	test_reading(id);
 	test_delete(id);
 	test_abuse();
 
