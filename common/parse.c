@@ -1763,3 +1763,10 @@ parse_feed(const char *body, size_t len, const char *doc_url,
 	}
 	return rc;
 }
+
+/* The pre-lexer, for the other libxml2 readers of common/ (OPML). */
+int
+parse_attrs_exceed(const char *body, size_t len)
+{
+	return too_many_attrs((const unsigned char *)body, len);
+}

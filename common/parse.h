@@ -38,4 +38,10 @@ void	parse_init(void);
 int	parse_feed(const char *body, size_t len, const char *doc_url,
 	    const char *content_type, struct feed_doc *out);
 
+/*
+ * 1 if some start tag in body[0..len) has more than PARSE_MAX_ATTRS
+ * attributes: libxml2 2.9.14 is quadratic in them, so check first.
+ */
+int	parse_attrs_exceed(const char *body, size_t len);
+
 #endif
