@@ -31,7 +31,7 @@ LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm
 BUILD_DEBS	= build-essential pkg-config libcurl4-openssl-dev libev-dev \
 		  libxml2-dev libsqlite3-dev libinih-dev libjansson-dev \
 		  libmicrohttpd-dev libutf8proc-dev
-TEST_DEBS	= python3 sqlite3 curl
+TEST_DEBS	= python3 sqlite3 curl libxml2-utils
 
 COMMON_SRC	= $(wildcard common/*.c)
 DAEMON_SRC	= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
