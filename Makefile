@@ -105,13 +105,17 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tidings/tidings.conf ] || \
 	    install -m 644 conf/tidings.conf $(DESTDIR)$(SYSCONFDIR)/tidings/tidings.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/tidingsd.service > $(DESTDIR)$(UNITDIR)/tidingsd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/tidings-digest.service > $(DESTDIR)$(UNITDIR)/tidings-digest.service
+	install -m 644 systemd/tidings-digest.timer $(DESTDIR)$(UNITDIR)/tidings-digest.timer
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tidingsd $(DESTDIR)$(BINDIR)/tidings \
 	    $(DESTDIR)$(MANPREFIX)/man1/tidings.1 \
 	    $(DESTDIR)$(MANPREFIX)/man5/tidings.conf.5 \
 	    $(DESTDIR)$(MANPREFIX)/man8/tidingsd.8 \
-	    $(DESTDIR)$(UNITDIR)/tidingsd.service
+	    $(DESTDIR)$(UNITDIR)/tidingsd.service \
+	    $(DESTDIR)$(UNITDIR)/tidings-digest.service \
+	    $(DESTDIR)$(UNITDIR)/tidings-digest.timer
 
 clean:
 	rm -f common/*.o common/*.d common/*.a daemon/*.o daemon/*.d daemon/*.a \
