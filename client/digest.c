@@ -223,47 +223,109 @@ plural(size_t n)
 	return n == 1 ? "y" : "ies";
 }
 
+/* ---- the walk shared by the human formats ------------------------------- */
+
+/*
+ * What differs between text, Markdown and HTML; the order of things and
+ * the checks on them (summary cut, links filtered) are walk()'s alone.
+ * A NULL hook writes nothing.
+ */
+struct layout {
+	void	(*head)(FILE *, const struct digest *, size_t n);
+	void	(*story)(FILE *, size_t rank, const json_t *story,
+		    long long sources);
+	void	(*summary)(FILE *, const char *summary);
+	const char *sources_open;
+	/* link is NULL when the item has none fit to follow. */
+	void	(*source)(FILE *, const char *outlet, const char *title,
+		    const char *link);
+	const char *sources_close;
+	const char *story_close;
+	const char *tail;
+};
+
+/* A story's summary and sources. */
+static void
+walk_story(FILE *fp, const json_t *s, const struct layout *l)
+{
+	char *sum = shorten(story_summary(s), DIGEST_SUMMARY_MAX);
+	json_t *it;
+	size_t j;
+
+	if (sum != NULL && *sum != '\0' && l->summary != NULL)
+		l->summary(fp, sum);
+	free(sum);
+	fputs(l->sources_open, fp);
+	json_array_foreach(json_object_get(s, "items"), j, it) {
+		const char *link = jstr(it, "link");
+
+		l->source(fp, feed_title(it), jstr(it, "title"),
+		    sanitize_url_ok(link) ? link : NULL);
+	}
+	fputs(l->sources_close, fp);
+}
+
+static void
+walk(FILE *fp, const struct digest *d, const struct layout *l)
+{
+	size_t i;
+	json_t *s;
+
+	l->head(fp, d, json_array_size(d->stories));
+	json_array_foreach(d->stories, i, s) {
+		l->story(fp, i + 1, s, (long long)json_integer_value(
+		    json_object_get(s, "sources")));
+		walk_story(fp, s, l);
+		fputs(l->story_close, fp);
+	}
+	fputs(l->tail, fp);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void
-write_text(FILE *fp, const struct digest *d)
+text_head(FILE *fp, const struct digest *d, size_t n)
 {
-	size_t n = json_array_size(d->stories), i, j;
-	json_t *s, *it;
-
 	fprintf(fp, "tidings digest \"%s\": %zu stor%s, ", d->name, n,
 	    plural(n));
 	period_line(fp, d);
-	fputs("\n", fp);
-	json_array_foreach(d->stories, i, s) {
-		json_int_t src = json_integer_value(json_object_get(s,
-		    "sources"));
-		char *sum = shorten(story_summary(s), DIGEST_SUMMARY_MAX);
+	fputc('\n', fp);
+}
 
-		fprintf(fp, "\n%zu. ", i + 1);
-		put_plain(fp, story_title(s));
-		fprintf(fp, " (%lld source%s)\n", (long long)src,
-		    src == 1 ? "" : "s");
-		if (sum != NULL && *sum != '\0') {
-			fputs("   ", fp);
-			put_plain(fp, sum);
-			fputc('\n', fp);
-		}
-		free(sum);
-		json_array_foreach(json_object_get(s, "items"), j, it) {
-			fputs("   - ", fp);
-			put_plain(fp, feed_title(it));
-			fputs(": ", fp);
-			put_plain(fp, jstr(it, "title"));
-			fputc('\n', fp);
-			if (sanitize_url_ok(jstr(it, "link"))) {
-				fputs("     ", fp);
-				put_plain(fp, jstr(it, "link"));
-				fputc('\n', fp);
-			}
-		}
+static void
+text_story(FILE *fp, size_t rank, const json_t *s, long long src)
+{
+	fprintf(fp, "\n%zu. ", rank);
+	put_plain(fp, story_title(s));
+	fprintf(fp, " (%lld source%s)\n", src, src == 1 ? "" : "s");
+}
+
+static void
+text_summary(FILE *fp, const char *sum)
+{
+	fputs("   ", fp);
+	put_plain(fp, sum);
+	fputc('\n', fp);
+}
+
+static void
+text_source(FILE *fp, const char *outlet, const char *title, const char *link)
+{
+	fputs("   - ", fp);
+	put_plain(fp, outlet);
+	fputs(": ", fp);
+	put_plain(fp, title);
+	fputc('\n', fp);
+	if (link != NULL) {
+		fputs("     ", fp);
+		put_plain(fp, link);
+		fputc('\n', fp);
 	}
 }
+
+static const struct layout text_layout = {
+	text_head, text_story, text_summary, "", text_source, "", "", ""
+};
 
 /* ---- Markdown ----------------------------------------------------------- */
 
@@ -293,47 +355,49 @@ put_md_url(FILE *fp, const char *u)
 }
 
 static void
-write_markdown(FILE *fp, const struct digest *d)
+md_head(FILE *fp, const struct digest *d, size_t n)
 {
-	size_t n = json_array_size(d->stories), i, j;
-	json_t *s, *it;
-
 	fprintf(fp, "# tidings digest \"%s\": %zu stor%s\n\n*", d->name, n,
 	    plural(n));
 	period_line(fp, d);
 	fputs("*\n", fp);
-	json_array_foreach(d->stories, i, s) {
-		json_int_t src = json_integer_value(json_object_get(s,
-		    "sources"));
-		char *sum = shorten(story_summary(s), DIGEST_SUMMARY_MAX);
-
-		fprintf(fp, "\n## %zu\\. ", i + 1);
-		put_md(fp, story_title(s));
-		fprintf(fp, "\n\n*%lld source%s*\n\n", (long long)src,
-		    src == 1 ? "" : "s");
-		if (sum != NULL && *sum != '\0') {
-			put_md(fp, sum);
-			fputs("\n\n", fp);
-		}
-		free(sum);
-		json_array_foreach(json_object_get(s, "items"), j, it) {
-			const char *link = jstr(it, "link");
-
-			fputs("- **", fp);
-			put_md(fp, feed_title(it));
-			fputs("**: ", fp);
-			if (sanitize_url_ok(link)) {
-				fputc('[', fp);
-				put_md(fp, jstr(it, "title"));
-				fputs("](", fp);
-				put_md_url(fp, link);
-				fputc(')', fp);
-			} else
-				put_md(fp, jstr(it, "title"));
-			fputc('\n', fp);
-		}
-	}
 }
+
+static void
+md_story(FILE *fp, size_t rank, const json_t *s, long long src)
+{
+	fprintf(fp, "\n## %zu\\. ", rank);
+	put_md(fp, story_title(s));
+	fprintf(fp, "\n\n*%lld source%s*\n\n", src, src == 1 ? "" : "s");
+}
+
+static void
+md_summary(FILE *fp, const char *sum)
+{
+	put_md(fp, sum);
+	fputs("\n\n", fp);
+}
+
+static void
+md_source(FILE *fp, const char *outlet, const char *title, const char *link)
+{
+	fputs("- **", fp);
+	put_md(fp, outlet);
+	fputs("**: ", fp);
+	if (link != NULL) {
+		fputc('[', fp);
+		put_md(fp, title);
+		fputs("](", fp);
+		put_md_url(fp, link);
+		fputc(')', fp);
+	} else
+		put_md(fp, title);
+	fputc('\n', fp);
+}
+
+static const struct layout md_layout = {
+	md_head, md_story, md_summary, "", md_source, "", "", ""
+};
 
 /* ---- HTML --------------------------------------------------------------- */
 
@@ -356,11 +420,8 @@ put_html(FILE *fp, const char *s)
 }
 
 static void
-write_html(FILE *fp, const struct digest *d)
+html_head(FILE *fp, const struct digest *d, size_t n)
 {
-	size_t n = json_array_size(d->stories), i, j;
-	json_t *s, *it;
-
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
@@ -375,44 +436,48 @@ write_html(FILE *fp, const struct digest *d)
 	    "stor%s, ", d->name, n, plural(n));
 	period_line(fp, d);
 	fputs("</p>\n<ol class=\"stories\">\n", fp);
-	json_array_foreach(d->stories, i, s) {
-		json_int_t src = json_integer_value(json_object_get(s,
-		    "sources"));
-		char *sum = shorten(story_summary(s), DIGEST_SUMMARY_MAX);
-		char t[DIGEST_TIME_LEN];
-
-		fputs("<li>\n<h2>", fp);
-		put_html(fp, story_title(s));
-		fprintf(fp, "</h2>\n<p class=\"meta\">%lld source%s, %s</p>\n",
-		    (long long)src, src == 1 ? "" : "s",
-		    human_time(jtime(s, "published"), t));
-		if (sum != NULL && *sum != '\0') {
-			fputs("<p>", fp);
-			put_html(fp, sum);
-			fputs("</p>\n", fp);
-		}
-		free(sum);
-		fputs("<ul class=\"sources\">\n", fp);
-		json_array_foreach(json_object_get(s, "items"), j, it) {
-			const char *link = jstr(it, "link");
-
-			fputs("<li><span class=\"outlet\">", fp);
-			put_html(fp, feed_title(it));
-			fputs("</span>: ", fp);
-			if (sanitize_url_ok(link)) {
-				fputs("<a href=\"", fp);
-				put_html(fp, link);
-				fputs("\" rel=\"noopener noreferrer\">", fp);
-				put_html(fp, jstr(it, "title"));
-				fputs("</a>", fp);
-			} else
-				put_html(fp, jstr(it, "title"));
-			fputs("</li>\n", fp);
-		}
-		fputs("</ul>\n</li>\n", fp);
-	}
-	fputs("</ol>\n</body>\n</html>\n", fp);
 }
+
+static void
+html_story(FILE *fp, size_t rank, const json_t *s, long long src)
+{
+	char t[DIGEST_TIME_LEN];
+
+	fputs("<li>\n<h2>", fp);
+	put_html(fp, story_title(s));
+	fprintf(fp, "</h2>\n<p class=\"meta\">%lld source%s, %s</p>\n", src,
+	    src == 1 ? "" : "s", human_time(jtime(s, "published"), t));
+}
+
+static void
+html_summary(FILE *fp, const char *sum)
+{
+	fputs("<p>", fp);
+	put_html(fp, sum);
+	fputs("</p>\n", fp);
+}
+
+static void
+html_source(FILE *fp, const char *outlet, const char *title, const char *link)
+{
+	fputs("<li><span class=\"outlet\">", fp);
+	put_html(fp, outlet);
+	fputs("</span>: ", fp);
+	if (link != NULL) {
+		fputs("<a href=\"", fp);
+		put_html(fp, link);
+		fputs("\" rel=\"noopener noreferrer\">", fp);
+		put_html(fp, title);
+		fputs("</a>", fp);
+	} else
+		put_html(fp, title);
+	fputs("</li>\n", fp);
+}
+
+static const struct layout html_layout = {
+	html_head, html_story, html_summary, "<ul class=\"sources\">\n",
+	html_source, "</ul>\n", "</li>\n", "</ol>\n</body>\n</html>\n"
+};
 
 /* ---- JSON --------------------------------------------------------------- */
 
@@ -436,6 +501,25 @@ write_json(FILE *fp, const struct digest *d)
 }
 
 /* ---- Atom (RFC 4287) ---------------------------------------------------- */
+
+/* An entry's content: the HTML digest's story body, escaped once more. */
+static void
+atom_content(FILE *fp, const json_t *s)
+{
+	char *html = NULL;
+	size_t len;
+	FILE *h;
+
+	if ((h = open_memstream(&html, &len)) == NULL)
+		return;
+	walk_story(h, s, &html_layout);
+	if (fclose(h) == 0) {
+		fputs("<content type=\"html\">", fp);
+		put_html(fp, html);
+		fputs("</content>\n", fp);
+	}
+	free(html);
+}
 
 static void
 write_atom(FILE *fp, const struct digest *d)
@@ -483,46 +567,8 @@ write_atom(FILE *fp, const struct digest *d)
 				put_html(fp, feed_title(it));
 				fputs("\"/>\n", fp);
 			}
-		/* Content is escaped HTML (type="html"): escaped twice here. */
-		fputs("<content type=\"html\">", fp);
-		{
-			char *html = NULL;
-			size_t hl;
-			FILE *h = open_memstream(&html, &hl);
-
-			if (h != NULL) {
-				char *sum = shorten(story_summary(s),
-				    DIGEST_SUMMARY_MAX);
-
-				if (sum != NULL && *sum != '\0') {
-					fputs("<p>", h);
-					put_html(h, sum);
-					fputs("</p>", h);
-				}
-				free(sum);
-				fputs("<ul>", h);
-				json_array_foreach(json_object_get(s, "items"),
-				    j, it) {
-					fputs("<li><b>", h);
-					put_html(h, feed_title(it));
-					fputs("</b>: ", h);
-					if (sanitize_url_ok(jstr(it, "link"))) {
-						fputs("<a href=\"", h);
-						put_html(h, jstr(it, "link"));
-						fputs("\">", h);
-						put_html(h, jstr(it, "title"));
-						fputs("</a>", h);
-					} else
-						put_html(h, jstr(it, "title"));
-					fputs("</li>", h);
-				}
-				fputs("</ul>", h);
-				if (fclose(h) == 0)
-					put_html(fp, html);
-				free(html);
-			}
-		}
-		fputs("</content>\n</entry>\n", fp);
+		atom_content(fp, s);
+		fputs("</entry>\n", fp);
 	}
 	fputs("</feed>\n", fp);
 }
@@ -592,8 +638,8 @@ write_email(FILE *fp, const struct digest *d)
 		free(text);
 		return -1;
 	}
-	write_text(t, d);
-	write_html(h, d);
+	walk(t, d, &text_layout);
+	walk(h, d, &html_layout);
 	if (fclose(t) != 0 || fclose(h) != 0)
 		goto done;
 	gmtime_r(&now, &tm);
@@ -637,13 +683,13 @@ digest_write(FILE *fp, const struct digest *d, enum digest_format f)
 
 	switch (f) {
 	case DIGEST_TEXT:
-		write_text(fp, d);
+		walk(fp, d, &text_layout);
 		break;
 	case DIGEST_MARKDOWN:
-		write_markdown(fp, d);
+		walk(fp, d, &md_layout);
 		break;
 	case DIGEST_HTML:
-		write_html(fp, d);
+		walk(fp, d, &html_layout);
 		break;
 	case DIGEST_JSON:
 		rc = write_json(fp, d);

@@ -18,7 +18,7 @@
 #define SANITIZE_MAX_DEPTH	64	/* deeper content is dropped */
 #define SANITIZE_MAX_INPUT	(4L * 1024 * 1024)
 
-/* Kept as they are (with no attributes but those below). */
+/* Kept as they are (with no attributes but those below); sorted. */
 static const char *const keep_elems[] = {
 	"a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del",
 	"dfn", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
@@ -27,7 +27,7 @@ static const char *const keep_elems[] = {
 	"th", "thead", "tr", "u", "ul", "var",
 };
 
-/* Dropped together with everything inside them. */
+/* Dropped together with everything inside them; sorted. */
 static const char *const drop_elems[] = {
 	"applet", "audio", "base", "button", "canvas", "embed", "form",
 	"frame", "frameset", "head", "iframe", "img", "input", "link", "math",
@@ -36,21 +36,18 @@ static const char *const drop_elems[] = {
 	"template", "textarea", "title", "track", "video",
 };
 
-/* Elements without content or end tag. */
+/* Elements without content or end tag; sorted. */
 static const char *const void_elems[] = { "br", "hr" };
 
 static int
-in_list(const char *name, const char *const *list, size_t n)
+name_cmp(const void *key, const void *elem)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcasecmp(name, list[i]) == 0)
-			return 1;
-	return 0;
+	return strcasecmp(key, *(const char *const *)elem);
 }
 
-#define IN(name, list) in_list((name), (list), sizeof(list) / sizeof(list[0]))
+/* The tables are sorted (lower case), so a lookup is a bsearch. */
+#define IN(name, list) (bsearch((name), (list),				\
+	sizeof(list) / sizeof(list[0]), sizeof(list[0]), name_cmp) != NULL)
 
 void
 sanitize_put_escaped(FILE *fp, const char *s)
