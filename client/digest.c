@@ -7,11 +7,8 @@
  * sanitize_url_ok().  Summaries are plain text in the API (the daemon
  * already reduced feed HTML to text), so they are escaped, never parsed.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +21,6 @@
 #define TIDINGS_VERSION "unknown"
 #endif
 
-#define DIGEST_PATH_MAX		4096
 #define DIGEST_SUMMARY_MAX	600	/* bytes of summary shown per story */
 #define DIGEST_TIME_LEN		32	/* "2026-11-29 05:00 UTC" */
 #define B64_LINE		76	/* RFC 2045 line length */
@@ -48,21 +44,6 @@ digest_format_parse(const char *s, enum digest_format *f)
 			return 0;
 		}
 	return -1;
-}
-
-int
-digest_name_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > DIGEST_NAME_MAX || s[0] == '.')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
 }
 
 /* ---- selection ---------------------------------------------------------- */
@@ -702,121 +683,4 @@ digest_write(FILE *fp, const struct digest *d, enum digest_format f)
 		break;
 	}
 	return rc == 0 && !ferror(fp) ? 0 : -1;
-}
-
-/* ---- bookmark ----------------------------------------------------------- */
-
-/* $XDG_STATE_HOME/tidings, else ~/.local/state/tidings. */
-static int
-state_dir(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (xdg != NULL && *xdg == '/')
-		n = snprintf(buf, len, "%s/tidings", xdg);
-	else if (home != NULL && *home == '/')
-		n = snprintf(buf, len, "%s/.local/state/tidings", home);
-	else
-		return -1;
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* mkdir -p of dir, mode 0700 for what it creates. */
-static int
-make_dirs(char *dir)
-{
-	char *p;
-
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return mkdir(dir, 0700) == -1 && errno != EEXIST ? -1 : 0;
-}
-
-int
-digest_bookmark_load(const char *name, int64_t *t, char *err, size_t errlen)
-{
-	char dir[DIGEST_PATH_MAX], path[DIGEST_PATH_MAX], line[RFC3339_LEN];
-	FILE *fp;
-	int n;
-
-	if (state_dir(dir, sizeof(dir)) == -1) {
-		snprintf(err, errlen, "no state directory: set HOME or "
-		    "XDG_STATE_HOME");
-		return -1;
-	}
-	n = snprintf(path, sizeof(path), "%s/digest-%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "state path too long");
-		return -1;
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fgets(line, sizeof(line), fp) == NULL ||
-	    time_parse_rfc3339(str_trim(line), t) == -1) {
-		fclose(fp);
-		snprintf(err, errlen, "%s: not an RFC 3339 time; remove it to "
-		    "start over", path);
-		return -1;
-	}
-	fclose(fp);
-	return 0;
-}
-
-int
-digest_bookmark_save(const char *name, int64_t t, char *err, size_t errlen)
-{
-	char dir[DIGEST_PATH_MAX], path[DIGEST_PATH_MAX], tmp[DIGEST_PATH_MAX],
-	    ts[RFC3339_LEN];
-	FILE *fp;
-	int fd, n;
-
-	if (state_dir(dir, sizeof(dir)) == -1) {
-		snprintf(err, errlen, "no state directory: set HOME or "
-		    "XDG_STATE_HOME");
-		return -1;
-	}
-	n = snprintf(path, sizeof(path), "%s/digest-%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path)) < 0 ||
-	    (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "state path too long");
-		return -1;
-	}
-	if (make_dirs(dir) == -1 || (fd = mkstemp(tmp)) == -1) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	fprintf(fp, "%s\n", time_format_rfc3339(t, ts));
-	/* Written and synced before the rename: never a torn bookmark. */
-	if (fflush(fp) == EOF || fsync(fd) == -1 || ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(fp);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(fp) != 0 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }

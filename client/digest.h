@@ -1,8 +1,8 @@
 /*
  * digest.h - `tidings digest`: the stories of a period written as text,
- * Markdown, HTML, JSON, Atom or a MIME e-mail, and the bookmark that
- * makes `--since last` continue where the previous digest stopped.
- * Knows the API's Story objects, not how they were fetched.
+ * Markdown, HTML, JSON, Atom or a MIME e-mail.  Knows the API's Story
+ * objects, not how they were fetched, nor where `--since last` keeps its
+ * bookmark (the daemon, see tidings.c).
  */
 #ifndef TIDINGS_DIGEST_H
 #define TIDINGS_DIGEST_H
@@ -12,7 +12,6 @@
 
 #include <jansson.h>
 
-#define DIGEST_NAME_MAX		64	/* bytes of a --name */
 #define DIGEST_DEFAULT_NAME	"default"
 #define DIGEST_FIRST_PERIOD	(24 * 3600)	/* --since last, first run */
 
@@ -36,9 +35,6 @@ struct digest {
 /* "text", "markdown", ... -> *f; -1 if unknown. */
 int	digest_format_parse(const char *s, enum digest_format *f);
 
-/* 1 if s is a usable --name: [A-Za-z0-9._-], 1 to 64 bytes, no leading dot. */
-int	digest_name_ok(const char *s);
-
 /*
  * Keeps the stories with at least min_sources sources and, when
  * first_seen_only, a first_seen in [since, until); then orders them most
@@ -50,16 +46,5 @@ json_t	*digest_select(json_t *stories, int64_t min_sources,
 
 /* Writes the digest in format f.  Returns 0, or -1 on a write error. */
 int	digest_write(FILE *, const struct digest *, enum digest_format f);
-
-/*
- * The bookmark of digest name: where the previous `--since last` run
- * stopped.  It lives in $XDG_STATE_HOME/tidings/digest-NAME (else
- * ~/.local/state/...), one RFC 3339 line.  load: 0 and *t, 1 when there
- * is none yet, -1 on error (err says why).  save replaces it atomically.
- */
-int	digest_bookmark_load(const char *name, int64_t *t, char *err,
-	    size_t errlen);
-int	digest_bookmark_save(const char *name, int64_t t, char *err,
-	    size_t errlen);
 
 #endif

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "feed.h"
+#include "bookmark.h"
 #include "digest.h"
 #include "feedjson.h"
 #include "http.h"
@@ -1001,18 +1002,56 @@ read_file_arg(const char *file, char **buf, size_t *len)
 	return rc;
 }
 
+/*
+ * Sends a request whose error answers the caller handles itself: EXIT_OK
+ * with *status and the reply's JSON in *root (NULL when it is none; the
+ * caller frees it), or the transport failure reported and its exit code.
+ */
+static int
+api_raw(struct ctx *c, const char *method, const char *path,
+    const char *body, long *status, json_t **root)
+{
+	struct http_reply reply;
+	char err[ERR_LEN];
+	enum http_result r;
+
+	*root = NULL;
+	memset(&reply, 0, sizeof(reply));
+	if (c->http == NULL && (c->http = http_open(c->sock)) == NULL) {
+		fprintf(stderr, "tidings: out of memory\n");
+		return EXIT_FAILED;
+	}
+	if ((r = http_request(c->http, method, path, body, &reply, err,
+	    sizeof(err))) != HTTP_OK)
+		return transport_error(c, r, err);
+	*status = reply.status;
+	*root = json_loadb(reply.body, reply.len, 0, NULL);
+	http_reply_free(&reply);
+	return EXIT_OK;
+}
+
+/* The API's {"error"} of a reply on one line, else its status. */
+static void
+reply_error(const json_t *root, long status)
+{
+	const char *e = json_string_value(json_object_get(root, "error"));
+
+	if (e != NULL)
+		output_line_safe(stderr, e);
+	else
+		fprintf(stderr, "tidingsd answered HTTP %ld\n", status);
+}
+
 /* POSTs one OPML feed: 0 added, 1 already subscribed, 2 refused, <0 exit. */
 static int
 import_one(struct ctx *c, const char *file, const struct opml_feed *f)
 {
-	struct http_reply reply;
-	char err[ERR_LEN], *body = NULL;
-	enum http_result r;
-	json_t *req, *tags, *v;
+	char *body = NULL;
+	json_t *req, *tags, *root;
+	long status;
 	size_t i;
 	int rc;
 
-	memset(&reply, 0, sizeof(reply));
 	if ((req = json_object()) == NULL || (tags = json_array()) == NULL ||
 	    json_object_set_new(req, "tags", tags) == -1 ||
 	    json_object_set_new(req, "url", json_string(f->url)) == -1 ||
@@ -1025,36 +1064,24 @@ import_one(struct ctx *c, const char *file, const struct opml_feed *f)
 	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto nomem;
 	json_decref(req);
-	req = NULL;
-	if (c->http == NULL && (c->http = http_open(c->sock)) == NULL)
-		goto nomem;
-	if ((r = http_request(c->http, "POST", "/v1/feeds", body, &reply, err,
-	    sizeof(err))) != HTTP_OK) {
-		free(body);
-		return -transport_error(c, r, err);
-	}
+	rc = api_raw(c, "POST", "/v1/feeds", body, &status, &root);
 	free(body);
-	if (reply.status == 201)
+	if (rc != EXIT_OK)
+		return -rc;
+	if (status == 201)
 		rc = 0;
-	else if (reply.status == 409)
+	else if (status == 409)
 		rc = 1;
 	else {
-		v = json_loadb(reply.body, reply.len, 0, NULL);
 		fprintf(stderr, "tidings: ");
 		put_safe(stderr, file);
 		fprintf(stderr, ":%d: ", f->line);
 		put_safe(stderr, f->url);
 		fputs(": ", stderr);
-		if (json_is_string(json_object_get(v, "error")))
-			output_line_safe(stderr, json_string_value(
-			    json_object_get(v, "error")));
-		else
-			fprintf(stderr, "tidingsd answered HTTP %ld\n",
-			    reply.status);
-		json_decref(v);
+		reply_error(root, status);
 		rc = 2;
 	}
-	http_reply_free(&reply);
+	json_decref(root);
 	return rc;
 nomem:
 	json_decref(req);
@@ -1225,6 +1252,64 @@ digest_to_file(const char *path, const struct digest *d,
 	return 0;
 }
 
+/*
+ * Where the previous digest of name stopped, kept by the daemon: EXIT_OK
+ * with *found and *t, or an exit code with the failure reported.
+ */
+static int
+bookmark_get(struct ctx *c, const char *name, int *found, int64_t *t)
+{
+	char path[sizeof("/v1/bookmarks?name=") + BOOKMARK_NAME_MAX];
+	json_t *root;
+	long status;
+	int rc;
+
+	/* bookmark_name_ok: nothing in a name needs escaping. */
+	snprintf(path, sizeof(path), "/v1/bookmarks?name=%s", name);
+	if ((rc = api_raw(c, "GET", path, NULL, &status, &root)) != EXIT_OK)
+		return rc;
+	*found = status == 200;
+	if ((status != 200 && status != 404) || (status == 200 &&
+	    time_parse_rfc3339(json_string_value(json_object_get(root,
+	    "until")), t) == -1)) {
+		fputs("tidings: digest: reading the bookmark: ", stderr);
+		reply_error(root, status);
+		rc = EXIT_FAILED;
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* Moves the bookmark from prev (found: whether there was one) to t. */
+static int
+bookmark_set(struct ctx *c, const char *name, int found, int64_t prev,
+    int64_t t)
+{
+	char a[RFC3339_LEN], b[RFC3339_LEN], *body = NULL;
+	json_t *req, *root = NULL;
+	long status;
+	int rc;
+
+	req = json_pack("{s:s, s:s, s:o}", "name", name, "until",
+	    time_format_rfc3339(t, a), "previous", found ?
+	    json_string(time_format_rfc3339(prev, b)) : json_null());
+	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL) {
+		json_decref(req);
+		fprintf(stderr, "tidings: out of memory\n");
+		return EXIT_FAILED;
+	}
+	json_decref(req);
+	rc = api_raw(c, "POST", "/v1/bookmarks", body, &status, &root);
+	free(body);
+	if (rc == EXIT_OK && status != 200) {
+		fputs("tidings: digest: saving the bookmark: ", stderr);
+		reply_error(root, status);
+		rc = EXIT_FAILED;
+	}
+	json_decref(root);
+	return rc;
+}
+
 static int
 cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
@@ -1240,21 +1325,22 @@ cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		{ NULL, NULL, NULL }
 	};
 	char path[QUERY_MAX + sizeof("/v1/stories")], ts[RFC3339_LEN],
-	    err[ERR_LEN], nbuf[32];
+	    nbuf[32];
 	struct http_reply reply;
 	enum digest_format fmt;
 	struct digest d;
 	struct query q;
 	enum opt_result r;
 	json_t *root = NULL, *sel = NULL;
-	int64_t min_sources = 1, v;
+	int64_t min_sources = 1, v, prev = 0;
+	int found = 0;
 
 	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	if (digest_format_parse(format, &fmt) == -1)
 		return usage_error(cmd, "unknown --format (text, markdown, "
 		    "html, json, atom, email):", format);
-	if (!digest_name_ok(name))
+	if (!bookmark_name_ok(name))
 		return usage_error(cmd, "invalid --name (letters, digits, "
 		    "'.', '_', '-'; at most 64):", name);
 	if (mins != NULL && (parse_id(mins, &min_sources) == -1 ||
@@ -1269,14 +1355,9 @@ cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	d.until = time_now();
 	last = strcmp(since, "last") == 0;
 	if (last) {
-		int b = digest_bookmark_load(name, &d.since, err, sizeof(err));
-
-		if (b == -1) {
-			err_safe(err);
-			return EXIT_FAILED;
-		}
-		if (b == 1)
-			d.since = d.until - DIGEST_FIRST_PERIOD;
+		if ((rc = bookmark_get(c, name, &found, &prev)) != EXIT_OK)
+			return rc;
+		d.since = found ? prev : d.until - DIGEST_FIRST_PERIOD;
 	} else if (parse_duration(since, &v) == 0)
 		d.since = d.until - v;
 	else if (time_parse_rfc3339(since, &v) == 0)
@@ -1334,11 +1415,8 @@ cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		}
 	}
 	/* Only a digest that was delivered moves the bookmark. */
-	if (last && digest_bookmark_save(name, d.until, err,
-	    sizeof(err)) == -1) {
-		err_safe(err);
-		rc = EXIT_FAILED;
-	}
+	if (last)
+		rc = bookmark_set(c, name, found, prev, d.until);
 done:
 	json_decref(sel);
 	json_decref(root);

@@ -127,4 +127,15 @@ int	 store_json_stories(struct store *, const struct store_query *, json_t **out
 int	 store_json_story(struct store *, int64_t id, json_t **out);
 int	 store_json_items(struct store *, const struct store_query *, json_t **out);
 
+/*
+ * Digest bookmarks: where the previous `tidings digest --since last` of a
+ * name stopped (Unix seconds).  get: STORE_OK, or STORE_NOTFOUND when the
+ * name has none.  set: with check, only when the bookmark is still prev
+ * (STORE_BOOKMARK_NONE: only when there is none), else STORE_EXISTS.
+ */
+#define STORE_BOOKMARK_NONE	INT64_MIN
+int	store_bookmark_get(struct store *, const char *name, int64_t *until);
+int	store_bookmark_set(struct store *, const char *name, int64_t until,
+	    int check, int64_t prev);
+
 #endif

@@ -293,6 +293,13 @@ seen = []
 runs = []
 
 
+def api_get(daemon, path):
+    r = subprocess.run(["curl", "-s", "--unix-socket", daemon.socket,
+                        "http://localhost" + path], capture_output=True,
+                       text=True)
+    return json.loads(r.stdout or "{}")
+
+
 def run_last():
     r = digest("--since", "last", "--name", "morning", "--format", "json")
     t.check(r.returncode == 0, "digest --since last", r.stderr)
@@ -304,8 +311,19 @@ def run_last():
 first = run_last()
 t.check(sorted(first) == sorted(s["id"] for s in stories),
         "first run: the last 24 hours", (len(first), len(stories)))
-t.check(os.path.exists(os.path.join(state, "tidings", "digest-morning")),
-        "bookmark kept in XDG_STATE_HOME")
+mark = api_get(a, "/v1/bookmarks?name=morning")
+t.check(mark.get("name") == "morning" and mark.get("until", "").endswith("Z"),
+        "bookmark kept by the daemon", mark)
+t.check(not os.path.exists(state), "no client-side state file")
+# A bookmark only moves from where the caller saw it: a second digest of
+# the same name running meanwhile gets a 409 instead of a silent repeat.
+r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "--unix-socket", a.socket, "-d",
+                    json.dumps({"name": "morning", "until": mark["until"],
+                                "previous": "2001-01-01T00:00:00Z"}),
+                    "http://localhost/v1/bookmarks"],
+                   capture_output=True, text=True)
+t.check(r.stdout == "409", "stale previous is a conflict", r.stdout)
 for n in (2, 3):
     live.append(("live-%d" % n, "Glacier choir number %d sings %s" %
                  (n, "tomorrow" if n == 2 else "yesterday"),
@@ -314,6 +332,9 @@ for n in (2, 3):
     r = a.client("refresh", "--wait", timeout=90)
     t.check(r.returncode == 0, "refresh after new item", r.stderr)
     time.sleep(1.1)
+    if n == 3:
+        a.stop()        # the bookmark survives a restart of the daemon
+        a.start()
     got = run_last()
     titles = [s["title"] for s in a.json("headlines", "--since", "1d",
                                          "--limit", "10000")["stories"]
