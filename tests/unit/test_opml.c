@@ -149,6 +149,59 @@ test_too_many_attrs(void)
 	free(doc);
 }
 
+/* The hostile corpus's two OPML attacks (NOTES.md, I4), built here. */
+static void
+test_hostile(void)
+{
+	static const char *const cmds[] = {
+		"|touch /tmp/tidings-pwned-opml", "exec:touch /tmp/x",
+		"file:///etc/passwd", "javascript:alert(1)",
+		"gopher://127.0.0.1:9/_x",
+	};
+	size_t i, n = OPML_MAX_FEEDS + 1, cap = n * 80 + 4096, len = 0;
+	char *doc = malloc(cap), err[ERRLEN];
+	struct opml *o;
+
+	if (doc == NULL)
+		return;
+	len += (size_t)sprintf(doc, "<opml version=\"2.0\"><body>\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		len += (size_t)sprintf(doc + len, "<outline text=\"x\" "
+		    "xmlUrl=\"%s\"/>\n", cmds[i]);
+	len += (size_t)sprintf(doc + len, "<outline text=\"f\" xmlUrl=\""
+	    "https://example.invalid/feed\" filtercmd=\"touch /tmp/p\"/>\n"
+	    "</body></opml>\n");
+	o = opml_parse(doc, len, err, sizeof(err));
+	CHECK(o != NULL);
+	if (o != NULL) {
+		/* Only http(s) kept; the others reported, never interpreted. */
+		CHECK_INT(o->nfeeds, 1);
+		CHECK_INT(o->nerrors, 5);
+		CHECK_STR(o->feeds[0].url, "https://example.invalid/feed");
+	}
+	opml_free(o);
+
+	/* More feeds than an import takes: refused whole, with the reason. */
+	len = (size_t)sprintf(doc, "<opml version=\"2.0\"><body>");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(doc + len, "<outline text=\"f%zu\" "
+		    "xmlUrl=\"https://example.invalid/f/%zu\"/>", i, i);
+	len += (size_t)sprintf(doc + len, "</body></opml>");
+	CHECK(opml_parse(doc, len, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "feeds") != NULL);
+
+	/* 10,000 nested folders: refused at OPML_MAX_DEPTH, no recursion. */
+	len = (size_t)sprintf(doc, "<opml version=\"2.0\"><body>");
+	for (i = 0; i < 10000; i++)
+		len += (size_t)sprintf(doc + len, "<outline text=\"n\">");
+	for (i = 0; i < 10000; i++)
+		len += (size_t)sprintf(doc + len, "</outline>");
+	len += (size_t)sprintf(doc + len, "</body></opml>");
+	CHECK(opml_parse(doc, len, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "nested") != NULL);
+	free(doc);
+}
+
 static void
 test_round_trip(void)
 {
@@ -204,6 +257,7 @@ main(void)
 	test_bad_entries();
 	test_refused();
 	test_too_many_attrs();
+	test_hostile();
 	test_round_trip();
 	return TEST_DONE();
 }
