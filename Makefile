@@ -124,3 +124,20 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# libFuzzer harnesses for the pure readers (needs clang):
+#   make fuzz && fuzz/fuzz_opml -max_total_time=60
+FUZZ_CC		?= clang
+FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_BIN	= fuzz/fuzz_opml fuzz/fuzz_sanitize
+
+fuzz: $(FUZZ_BIN)
+
+fuzz/fuzz_%: fuzz/fuzz_%.c common/*.c common/*.h
+	$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -iquote common $(PKG_CFLAGS) \
+	    $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(PKG_LIBS) $(LIBEV_LIBS) -lm
+
+fuzz-clean:
+	rm -f $(FUZZ_BIN)
+
+.PHONY: fuzz fuzz-clean
