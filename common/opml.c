@@ -20,6 +20,7 @@
 
 #include "opml.h"
 #include "parse.h"
+#include "sanitize.h"
 #include "util.h"
 
 /* Folder names of the enclosing outlines, one per nesting level. */
@@ -442,13 +443,24 @@ opml_free(struct opml *o)
 /*
  * s as an XML attribute value: markup and quotes escaped, line breaks
  * and tabs as character references so they survive attribute
- * normalization, other C0 controls (not allowed in XML 1.0) dropped.
+ * normalization, other C0 controls (not allowed in XML 1.0) dropped;
+ * DEL, C1 and bidi controls as references, so that `tidings export` on
+ * a terminal shows them and the file still reads back the same.
  */
 static void
 put_attr(FILE *fp, const char *s)
 {
+	unsigned cp;
+	size_t n;
+
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
+
+		if ((n = sanitize_unsafe_cp(s, &cp)) > 0) {
+			fprintf(fp, "&#x%X;", cp);
+			s += n - 1;
+			continue;
+		}
 
 		switch (c) {
 		case '&': fputs("&amp;", fp); break;
@@ -458,6 +470,7 @@ put_attr(FILE *fp, const char *s)
 		case '\n': fputs("&#10;", fp); break;
 		case '\r': fputs("&#13;", fp); break;
 		case '\t': fputs("&#9;", fp); break;
+		case 0x7f: fputs("&#x7F;", fp); break;
 		default:
 			if (c >= 0x20)
 				fputc(c, fp);

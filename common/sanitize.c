@@ -49,10 +49,31 @@ name_cmp(const void *key, const void *elem)
 #define IN(name, list) (bsearch((name), (list),				\
 	sizeof(list) / sizeof(list[0]), sizeof(list[0]), name_cmp) != NULL)
 
+size_t
+sanitize_unsafe_cp(const char *s, unsigned *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* C1: U+0080..U+009F are 0xC2 0x80..0x9F. */
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*cp = p[1];
+		return 2;
+	}
+	/* U+2028..U+202E are E2 80 A8..AE, U+2066..U+2069 E2 81 A6..A9. */
+	if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) ||
+	    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+		*cp = 0x2000 | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		return 3;
+	}
+	return 0;
+}
+
 void
 sanitize_put_escaped(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp;
+	size_t n;
 
 	for (; p != NULL && *p != '\0'; p++) {
 		switch (*p) {
@@ -64,9 +85,10 @@ sanitize_put_escaped(FILE *fp, const char *s)
 		}
 		if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
 			continue;
-		/* C1 controls: U+0080..U+009F are 0xC2 0x80..0x9F. */
-		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			p++;
+		if ((n = sanitize_unsafe_cp((const char *)p, &cp)) > 0) {
+			if (cp >= 0xa0)		/* C1 controls are dropped */
+				fprintf(fp, "&#x%X;", cp);
+			p += n - 1;
 			continue;
 		}
 		fputc(*p, fp);

@@ -12,9 +12,19 @@
 /*
  * Writes s escaped for HTML/XML text and double-quoted attribute values:
  * & < > " ' as references; C0 controls (but tab and newline), DEL and C1
- * controls dropped, as XML 1.0 and HTML forbid them.
+ * controls dropped, as HTML forbids them; bidi controls and U+2028/9 as
+ * character references (see sanitize_unsafe_cp).
  */
 void	sanitize_put_escaped(FILE *, const char *s);
+
+/*
+ * Length of the code point at p when it is one a terminal acts on though
+ * XML allows it (C1 controls, bidi embeddings, overrides and isolates,
+ * U+2028/9), with the code point in *cp; 0 for anything else.  Writers
+ * of XML/HTML put these as character references, which mean the same to
+ * a parser and nothing to a terminal.
+ */
+size_t	sanitize_unsafe_cp(const char *p, unsigned *cp);
 
 /*
  * 1 if url may be a link in a document a user opens: an absolute http,

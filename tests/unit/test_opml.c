@@ -209,7 +209,8 @@ test_round_trip(void)
 	struct opml_feed in[3] = {
 		{ "https://x.example/feed?a=1&b=2", "X <News>", t1, 3, 0 },
 		{ "http://y.example/", NULL, NULL, 0, 0 },
-		{ "https://z.example/rss", "Zürich\tZeitung", t1, 1, 0 },
+		{ "https://z.example/rss", "Zürich\tZeitung \xc2\x9b" "31m "
+		    "\xe2\x80\xae" "evil\x7f", t1, 1, 0 },
 	};
 	char err[ERRLEN], *w1, *w2;
 	struct opml *o;
@@ -232,6 +233,12 @@ test_round_trip(void)
 	CHECK_STR(o->feeds[0].tags[2], "de/eu");
 	/* A feed without a title is written under its URL. */
 	CHECK_STR(o->feeds[1].title, "http://y.example/");
+	/* Terminal controls are written as references, read back as such. */
+	CHECK(strstr(w1, "&#x9B;31m &#x202E;evil&#x7F;") != NULL);
+	CHECK(strchr(w1, 0x7f) == NULL && strstr(w1, "\xc2\x9b") == NULL &&
+	    strstr(w1, "\xe2\x80\xae") == NULL);
+	CHECK(strstr(o->feeds[2].title, "\xc2\x9b" "31m \xe2\x80\xae" "evil") !=
+	    NULL);
 	w2 = opml_write(o->feeds, o->nfeeds, "tidings subscriptions");
 	CHECK(w2 != NULL);
 	/* The tab in a title becomes a space, once; then stable. */

@@ -58,6 +58,9 @@ test_escape(void)
 
 	CHECK_STR(s, "a&lt;b&gt;&amp;&quot;c&#39;[31md\te");
 	free(s);
+	s = escaped("a\xe2\x80\xae" "b\xe2\x81\xa6" "c\xe2\x80\xa8" "d");
+	CHECK_STR(s, "a&#x202E;b&#x2066;c&#x2028;d");
+	free(s);
 	s = escaped("Zürich — 北京");
 	CHECK_STR(s, "Zürich — 北京");
 	free(s);
