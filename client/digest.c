@@ -586,9 +586,8 @@ put_base64(FILE *fp, const unsigned char *buf, size_t len)
 		fputs("\r\n", fp);
 }
 
-/* A header value from the environment: one line, printable ASCII. */
-static int
-header_safe(const char *s)
+int
+digest_header_ok(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
@@ -608,9 +607,9 @@ write_email(FILE *fp, const struct digest *d)
 	FILE *t, *h;
 	int rc = -1;
 
-	if (user == NULL || *user == '\0' || !header_safe(user))
+	if (user == NULL || *user == '\0' || !digest_header_ok(user))
 		user = getenv("USER");
-	if (user == NULL || *user == '\0' || !header_safe(user))
+	if (user == NULL || *user == '\0' || !digest_header_ok(user))
 		user = "root";
 	if ((t = open_memstream(&text, &tl)) == NULL)
 		return -1;
@@ -626,7 +625,7 @@ write_email(FILE *fp, const struct digest *d)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	fprintf(fp, "From: tidings <%s>\r\n", user);
-	fprintf(fp, "To: %s\r\n", d->to != NULL && header_safe(d->to) ?
+	fprintf(fp, "To: %s\r\n", d->to != NULL && digest_header_ok(d->to) ?
 	    d->to : user);
 	fprintf(fp, "Subject: tidings digest %s: %zu stor%s, %s to %s\r\n",
 	    d->name, n, plural(n), human_time(d->since, a),

@@ -44,6 +44,9 @@ int	digest_format_parse(const char *s, enum digest_format *f);
 json_t	*digest_select(json_t *stories, int64_t min_sources,
 	    int first_seen_only, int64_t since, int64_t until);
 
+/* 1 if s can be a mail header value: one line of printable ASCII. */
+int	digest_header_ok(const char *s);
+
 /* Writes the digest in format f.  Returns 0, or -1 on a write error. */
 int	digest_write(FILE *, const struct digest *, enum digest_format f);
 

@@ -1348,6 +1348,9 @@ cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 		return usage_error(cmd, "invalid --min-sources:", mins);
 	if (tag != NULL && !utf8_valid(tag, strlen(tag)))
 		return usage_error(cmd, "arguments must be UTF-8", NULL);
+	if (to != NULL && (*to == '\0' || !digest_header_ok(to)))
+		return usage_error(cmd, "invalid --to (one line of printable "
+		    "ASCII):", to);
 
 	memset(&d, 0, sizeof(d));
 	d.name = name;
@@ -1568,7 +1571,7 @@ main_usage(FILE *fp)
 	    "to print\nthe API's JSON instead.\n"
 	    "\nExit status: 0 ok, 1 the request failed, 2 usage error, "
 	    "3 daemon not\nrunning, 4 permission denied on the socket, "
-	    "5 timeout, 6 bad input (parse).\n"
+	    "5 timeout, 6 bad\ninput (parse, import).\n"
 	    "\nSee tidings(1).\n");
 }
 

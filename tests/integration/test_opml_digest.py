@@ -283,6 +283,9 @@ r = subprocess.run([TIDINGS, "-s", os.path.join(tmp, "nope.sock"), "digest",
                     "--quiet"], capture_output=True, text=True)
 t.check(r.returncode == 3 and r.stdout == "" and r.stderr.count("\n") == 1,
         "unreachable daemon: exit 3, one line", (r.returncode, r.stderr))
+r = digest("--format", "email", "--to", "a@example.org\nBcc: x@example.org")
+t.check(r.returncode == 2 and "Bcc" not in r.stdout,
+        "no header injection through --to", r.stdout[:200])
 r = digest("--format", "pdf")
 t.check(r.returncode == 2, "unknown format is a usage error")
 r = digest("--since", "last", "--name", "../x")
