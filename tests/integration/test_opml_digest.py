@@ -53,7 +53,10 @@ def put(name, body):
 
 
 live = [("live-1", "Orbital ferry docks early at Lagrange hub, 3 &lt; 4 "
-         "&amp; &quot;safe&quot;", "javascript:alert(1)")]
+         "&amp; &quot;safe&quot;", "javascript:alert(1)"),
+        ("live-0", "Terminal trap &#x9B;31m red &#x202E;desrever "
+         "&#x9D;52;c;aGk=&#x9C; quiet", "https://example.org/0")]
+UNSAFE = ("\x1b", "\x9b", "\x9c", "\x9d", "\u202e", "\x07")
 put("live.xml", rss(live))
 
 
@@ -192,19 +195,30 @@ t.check(ms and all(s["sources"] >= 2 for s in ms) and len(ms) < len(stories),
         "--min-sources", len(ms))
 r = digest("--format", "json", "--tag", "desk")
 tg = json.loads(r.stdout)["stories"]
-t.check(len(tg) == 1 and "Orbital" in tg[0]["title"], "--tag", tg)
+t.check(len(tg) == 2 and all(s["feeds"][0]["title"] == "Live" for s in tg),
+        "--tag", tg)
 
 r = digest()
 t.check(r.returncode == 0 and r.stdout.startswith('tidings digest "default"')
         and "%d stories" % len(stories) in r.stdout, "text digest",
         r.stdout[:200])
 t.check("\x1b" not in r.stdout, "no colour in text")
+t.check("Terminal trap" in r.stdout and
+        not any(c in r.stdout for c in UNSAFE),
+        "no terminal control from a feed in text", repr(r.stdout[:100]))
 
 r = digest("--format", "markdown")
 t.check(r.returncode == 0 and r.stdout.startswith("# tidings digest") and
         "\n## 1\\. " in r.stdout, "markdown digest", r.stdout[:300])
 t.check("](javascript" not in r.stdout and "<script" not in r.stdout,
         "markdown has no live script or link")
+t.check("Terminal trap" in r.stdout and
+        not any(c in r.stdout for c in UNSAFE),
+        "no terminal control from a feed in markdown")
+for fmt in ("html", "atom"):
+    out = digest("--format", fmt).stdout
+    t.check("Terminal trap" in out and not any(c in out for c in UNSAFE),
+            "no raw terminal control in %s" % fmt)
 
 r = digest("--format", "html")
 page = r.stdout
