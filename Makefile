@@ -31,7 +31,7 @@ LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm
 BUILD_DEBS	= build-essential pkg-config libcurl4-openssl-dev libev-dev \
 		  libxml2-dev libsqlite3-dev libinih-dev libjansson-dev \
 		  libmicrohttpd-dev libutf8proc-dev
-TEST_DEBS	= python3 sqlite3 curl python3-feedparser
+TEST_DEBS	= python3 sqlite3 curl python3-feedparser libxml2-utils
 
 COMMON_SRC	= $(wildcard common/*.c)
 DAEMON_SRC	= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
@@ -105,13 +105,17 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tidings/tidings.conf ] || \
 	    install -m 644 conf/tidings.conf $(DESTDIR)$(SYSCONFDIR)/tidings/tidings.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/tidingsd.service > $(DESTDIR)$(UNITDIR)/tidingsd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/tidings-digest.service > $(DESTDIR)$(UNITDIR)/tidings-digest.service
+	install -m 644 systemd/tidings-digest.timer $(DESTDIR)$(UNITDIR)/tidings-digest.timer
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tidingsd $(DESTDIR)$(BINDIR)/tidings \
 	    $(DESTDIR)$(MANPREFIX)/man1/tidings.1 \
 	    $(DESTDIR)$(MANPREFIX)/man5/tidings.conf.5 \
 	    $(DESTDIR)$(MANPREFIX)/man8/tidingsd.8 \
-	    $(DESTDIR)$(UNITDIR)/tidingsd.service
+	    $(DESTDIR)$(UNITDIR)/tidingsd.service \
+	    $(DESTDIR)$(UNITDIR)/tidings-digest.service \
+	    $(DESTDIR)$(UNITDIR)/tidings-digest.timer
 
 clean:
 	rm -f common/*.o common/*.d common/*.a daemon/*.o daemon/*.d daemon/*.a \
@@ -144,6 +148,7 @@ clean-bench-parse:
 	rm -f bench/bench_parse bench/*.d
 
 .PHONY: bench bench-parse clean-bench-parse
+
 # Bash completion (issue 6): installed with everything else.
 COMPLETIONDIR	?= $(PREFIX)/share/bash-completion/completions
 
@@ -158,3 +163,20 @@ uninstall-completion:
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/tidings
 
 .PHONY: install-completion uninstall-completion
+
+# libFuzzer harnesses for the pure readers (needs clang):
+#   make fuzz && fuzz/fuzz_opml -max_total_time=60
+FUZZ_CC		?= clang
+FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_BIN	= fuzz/fuzz_opml fuzz/fuzz_sanitize
+
+fuzz: $(FUZZ_BIN)
+
+fuzz/fuzz_%: fuzz/fuzz_%.c common/*.c common/*.h
+	$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -iquote common $(PKG_CFLAGS) \
+	    $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(PKG_LIBS) $(LIBEV_LIBS) -lm
+
+fuzz-clean:
+	rm -f $(FUZZ_BIN)
+
+.PHONY: fuzz fuzz-clean

@@ -20,9 +20,12 @@
 #include <jansson.h>
 
 #include "feed.h"
+#include "bookmark.h"
+#include "digest.h"
 #include "feedjson.h"
 #include "http.h"
 #include "launch.h"
+#include "opml.h"
 #include "output.h"
 #include "parse.h"
 #include "term.h"
@@ -59,6 +62,8 @@ enum {
 #define SOURCES_MAX	100000		/* --min-sources, as the API */
 #define SEARCH_WORDS_MAX 64		/* arguments of `search` */
 #define IDS_MAX		1000		/* story ids of one `read` */
+#define DIGEST_SINCE	"24h"
+#define DIGEST_FILE_MODE 0644	/* --output, before the umask */
 
 struct ctx {
 	const char	*sock;		/* -s, or resolved by socket_path() */
@@ -1291,6 +1296,466 @@ cmd_pause(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	    "paused\n" : "feed %lld resumed\n", id);
 }
 
+/* ---- OPML --------------------------------------------------------------- */
+
+/* "tidings: FILE: " on stderr, the name made safe. */
+static void
+err_file(const char *file)
+{
+	fputs("tidings: ", stderr);
+	put_safe(stderr, file);
+	fputs(": ", stderr);
+}
+
+/* Reads FILE, or standard input for "-"; reports failure once. */
+static int
+read_file_arg(const char *file, char **buf, size_t *len)
+{
+	const char *why = NULL;
+	FILE *fp;
+	int rc;
+
+	if (strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "rb")) == NULL) {
+		err_file(file);
+		fprintf(stderr, "%s\n", strerror(errno));
+		return -1;
+	}
+	rc = read_all(fp, buf, len, &why);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == -1) {
+		err_file(file);
+		fprintf(stderr, "%s\n", why);
+	}
+	return rc;
+}
+
+/*
+ * Sends a request whose error answers the caller handles itself: EXIT_OK
+ * with *status and the reply's JSON in *root (NULL when it is none; the
+ * caller frees it), or the transport failure reported and its exit code.
+ */
+static int
+api_raw(struct ctx *c, const char *method, const char *path,
+    const char *body, long *status, json_t **root)
+{
+	struct http_reply reply;
+	char err[ERR_LEN];
+	enum http_result r;
+
+	*root = NULL;
+	memset(&reply, 0, sizeof(reply));
+	if (c->http == NULL && (c->http = http_open(c->sock)) == NULL) {
+		fprintf(stderr, "tidings: out of memory\n");
+		return EXIT_FAILED;
+	}
+	if ((r = http_request(c->http, method, path, body, &reply, err,
+	    sizeof(err))) != HTTP_OK)
+		return transport_error(c, r, err);
+	*status = reply.status;
+	*root = json_loadb(reply.body, reply.len, 0, NULL);
+	http_reply_free(&reply);
+	return EXIT_OK;
+}
+
+/* The API's {"error"} of a reply on one line, else its status. */
+static void
+reply_error(const json_t *root, long status)
+{
+	const char *e = json_string_value(json_object_get(root, "error"));
+
+	if (e != NULL)
+		output_line_safe(stderr, e);
+	else
+		fprintf(stderr, "tidingsd answered HTTP %ld\n", status);
+}
+
+/* POSTs one OPML feed: 0 added, 1 already subscribed, 2 refused, <0 exit. */
+static int
+import_one(struct ctx *c, const char *file, const struct opml_feed *f)
+{
+	char *body = NULL;
+	json_t *req, *tags, *root;
+	long status;
+	size_t i;
+	int rc;
+
+	if ((req = json_object()) == NULL || (tags = json_array()) == NULL ||
+	    json_object_set_new(req, "tags", tags) == -1 ||
+	    json_object_set_new(req, "url", json_string(f->url)) == -1 ||
+	    (f->title != NULL && json_object_set_new(req, "title",
+	    json_string(f->title)) == -1))
+		goto nomem;
+	for (i = 0; i < f->ntags; i++)
+		if (json_array_append_new(tags, json_string(f->tags[i])) == -1)
+			goto nomem;
+	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+		goto nomem;
+	json_decref(req);
+	rc = api_raw(c, "POST", "/v1/feeds", body, &status, &root);
+	free(body);
+	if (rc != EXIT_OK)
+		return -rc;
+	if (status == 201)
+		rc = 0;
+	else if (status == 409)
+		rc = 1;
+	else {
+		fprintf(stderr, "tidings: ");
+		put_safe(stderr, file);
+		fprintf(stderr, ":%d: ", f->line);
+		put_safe(stderr, f->url);
+		fputs(": ", stderr);
+		reply_error(root, status);
+		rc = 2;
+	}
+	json_decref(root);
+	return rc;
+nomem:
+	json_decref(req);
+	free(body);
+	fprintf(stderr, "tidings: out of memory\n");
+	return -EXIT_FAILED;
+}
+
+static int
+cmd_import(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	int npos, rc = EXIT_OK, quiet = 0;
+	const struct opt opts[] = { { "--quiet", NULL, &quiet },
+	    { NULL, NULL, NULL } };
+	size_t len, i, added = 0, dups, bad;
+	char *pos[1], *buf = NULL, err[OPML_MAX_ERROR];
+	enum opt_result r;
+	struct opml *o;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, pos, 1, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (npos != 1)
+		return usage_error(cmd, "missing FILE (or - for standard "
+		    "input)", NULL);
+	if (read_file_arg(pos[0], &buf, &len) == -1)
+		return EXIT_BAD_INPUT;
+	parse_init();
+	o = opml_parse(buf, len, err, sizeof(err));
+	free(buf);
+	if (o == NULL) {
+		err_file(pos[0]);
+		output_line_safe(stderr, err);
+		return EXIT_BAD_INPUT;
+	}
+	dups = o->duplicates;
+	bad = o->nerrors;
+	for (i = 0; i < o->nerrors; i++) {
+		fputs("tidings: ", stderr);
+		put_safe(stderr, pos[0]);
+		fprintf(stderr, ":%d: ", o->errors[i].line);
+		output_line_safe(stderr, o->errors[i].msg);
+	}
+	for (i = 0; i < o->nfeeds; i++) {
+		int one = import_one(c, pos[0], &o->feeds[i]);
+
+		if (one < 0) {
+			rc = -one;
+			break;
+		}
+		added += one == 0;
+		dups += one == 1;
+		bad += one == 2;
+	}
+	opml_free(o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!quiet || bad > 0)
+		printf("imported %zu feed%s, skipped %zu duplicate%s, %zu bad "
+		    "entr%s\n", added, added == 1 ? "" : "s", dups,
+		    dups == 1 ? "" : "s", bad, bad == 1 ? "y" : "ies");
+	return bad > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int
+cmd_export(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	int npos, rc;
+	enum opt_result r;
+	struct http_reply reply;
+	struct opml_feed *f = NULL;
+	json_t *root, *feeds, *fj, *tj;
+	size_t n, i, k;
+	char *doc = NULL;
+
+	if ((r = opt_parse(cmd, NULL, argc, argv, NULL, 0, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if ((rc = api(c, "GET", "/v1/feeds", NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	feeds = json_object_get(root, "feeds");
+	n = json_array_size(feeds);
+	if (n > 0 && (f = calloc(n, sizeof(*f))) == NULL)
+		goto nomem;
+	json_array_foreach(feeds, i, fj) {
+		json_t *tags = json_object_get(fj, "tags");
+
+		/* Borrowed from root: the strings live until json_decref. */
+		f[i].url = (char *)json_string_value(json_object_get(fj,
+		    "url"));
+		f[i].title = (char *)json_string_value(json_object_get(fj,
+		    "title"));
+		if (f[i].url == NULL)
+			f[i].url = "";
+		if ((f[i].ntags = json_array_size(tags)) > 0 &&
+		    (f[i].tags = calloc(f[i].ntags, sizeof(char *))) == NULL)
+			goto nomem;
+		json_array_foreach(tags, k, tj)
+			f[i].tags[k] = (char *)(json_string_value(tj) != NULL ?
+			    json_string_value(tj) : "");
+	}
+	if ((doc = opml_write(f, n, "tidings subscriptions")) == NULL)
+		goto nomem;
+	fputs(doc, stdout);
+	goto done;
+nomem:
+	fprintf(stderr, "tidings: out of memory\n");
+	rc = EXIT_FAILED;
+done:
+	for (i = 0; f != NULL && i < n; i++)
+		free(f[i].tags);
+	free(f);
+	free(doc);
+	json_decref(root);
+	http_reply_free(&reply);
+	return rc;
+}
+
+/* ---- digest ------------------------------------------------------------- */
+
+/* The process umask; reading it means setting it, so set it back. */
+static mode_t
+current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
+/*
+ * Writes the digest to path through a temporary file renamed into place,
+ * so a reader (a web server, a mail job) never sees half of one.
+ */
+static int
+digest_to_file(const char *path, const struct digest *d,
+    enum digest_format f)
+{
+	char tmp[PATH_LEN];
+	FILE *fp;
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		err_file(path);
+		fprintf(stderr, "path too long\n");
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		err_file(path);
+		fprintf(stderr, "%s\n", strerror(errno));
+		return -1;
+	}
+	/* mkstemp makes it 0600; a digest is as public as a plain file. */
+	fchmod(fd, DIGEST_FILE_MODE & ~current_umask());
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		err_file(path);
+		fprintf(stderr, "%s\n", strerror(errno));
+		return -1;
+	}
+	if (digest_write(fp, d, f) == -1 || fflush(fp) == EOF ||
+	    fsync(fd) == -1 || fclose(fp) != 0 || rename(tmp, path) == -1) {
+		err_file(path);
+		fprintf(stderr, "%s\n", strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where the previous digest of name stopped, kept by the daemon: EXIT_OK
+ * with *found and *t, or an exit code with the failure reported.
+ */
+static int
+bookmark_get(struct ctx *c, const char *name, int *found, int64_t *t)
+{
+	char path[sizeof("/v1/bookmarks?name=") + BOOKMARK_NAME_MAX];
+	json_t *root;
+	long status;
+	int rc;
+
+	/* bookmark_name_ok: nothing in a name needs escaping. */
+	snprintf(path, sizeof(path), "/v1/bookmarks?name=%s", name);
+	if ((rc = api_raw(c, "GET", path, NULL, &status, &root)) != EXIT_OK)
+		return rc;
+	*found = status == 200;
+	if ((status != 200 && status != 404) || (status == 200 &&
+	    time_parse_rfc3339(json_string_value(json_object_get(root,
+	    "until")), t) == -1)) {
+		fputs("tidings: digest: reading the bookmark: ", stderr);
+		reply_error(root, status);
+		rc = EXIT_FAILED;
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* Moves the bookmark from prev (found: whether there was one) to t. */
+static int
+bookmark_set(struct ctx *c, const char *name, int found, int64_t prev,
+    int64_t t)
+{
+	char a[RFC3339_LEN], b[RFC3339_LEN], *body = NULL;
+	json_t *req, *root = NULL;
+	long status;
+	int rc;
+
+	req = json_pack("{s:s, s:s, s:o}", "name", name, "until",
+	    time_format_rfc3339(t, a), "previous", found ?
+	    json_string(time_format_rfc3339(prev, b)) : json_null());
+	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL) {
+		json_decref(req);
+		fprintf(stderr, "tidings: out of memory\n");
+		return EXIT_FAILED;
+	}
+	json_decref(req);
+	rc = api_raw(c, "POST", "/v1/bookmarks", body, &status, &root);
+	free(body);
+	if (rc == EXIT_OK && status != 200) {
+		fputs("tidings: digest: saving the bookmark: ", stderr);
+		reply_error(root, status);
+		rc = EXIT_FAILED;
+	}
+	json_decref(root);
+	return rc;
+}
+
+static int
+cmd_digest(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	const char *since = DIGEST_SINCE, *format = "text", *tag = NULL,
+	    *mins = NULL, *output = NULL, *name = DIGEST_DEFAULT_NAME,
+	    *to = NULL;
+	int quiet = 0, npos, rc, last;
+	const struct opt opts[] = {
+		{ "--since", &since, NULL }, { "--format", &format, NULL },
+		{ "--tag", &tag, NULL }, { "--min-sources", &mins, NULL },
+		{ "--output", &output, NULL }, { "--quiet", NULL, &quiet },
+		{ "--name", &name, NULL }, { "--to", &to, NULL },
+		{ NULL, NULL, NULL }
+	};
+	char path[QUERY_MAX + sizeof("/v1/stories")], ts[RFC3339_LEN],
+	    nbuf[32];
+	struct http_reply reply;
+	enum digest_format fmt;
+	struct digest d;
+	struct query q;
+	enum opt_result r;
+	json_t *root = NULL, *sel = NULL;
+	int64_t min_sources = 1, v, prev = 0;
+	int found = 0;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (digest_format_parse(format, &fmt) == -1)
+		return usage_error(cmd, "unknown --format (text, markdown, "
+		    "html, json, atom, email):", format);
+	if (!bookmark_name_ok(name))
+		return usage_error(cmd, "invalid --name (letters, digits, "
+		    "'.', '_', '-'; at most 64):", name);
+	if (mins != NULL && (parse_id(mins, &min_sources) == -1 ||
+	    min_sources > LIMIT_MAX))
+		return usage_error(cmd, "invalid --min-sources:", mins);
+	if (tag != NULL && !utf8_valid(tag, strlen(tag)))
+		return usage_error(cmd, "arguments must be UTF-8", NULL);
+	if (to != NULL && (*to == '\0' || !digest_header_ok(to)))
+		return usage_error(cmd, "invalid --to (one line of printable "
+		    "ASCII):", to);
+
+	memset(&d, 0, sizeof(d));
+	d.name = name;
+	d.to = to;
+	d.until = time_now();
+	last = strcmp(since, "last") == 0;
+	if (last) {
+		if ((rc = bookmark_get(c, name, &found, &prev)) != EXIT_OK)
+			return rc;
+		d.since = found ? prev : d.until - DIGEST_FIRST_PERIOD;
+	} else if (parse_duration(since, &v) == 0)
+		d.since = d.until - v;
+	else if (time_parse_rfc3339(since, &v) == 0)
+		d.since = v;
+	else
+		return usage_error(cmd, "invalid --since (last, a duration "
+		    "such as 24h, or an RFC 3339 time):", since);
+
+	memset(&q, 0, sizeof(q));
+	snprintf(nbuf, sizeof(nbuf), "%d", LIMIT_MAX);
+	query_add(c, &q, "since", time_format_rfc3339(d.since, ts));
+	query_add(c, &q, "limit", nbuf);
+	query_add(c, &q, "tag", tag);
+	if (q.overflow) {
+		fprintf(stderr, "tidings: digest: query too long\n");
+		return EXIT_FAILED;
+	}
+	snprintf(path, sizeof(path), "/v1/stories%s", q.buf);
+	if ((rc = api(c, "GET", path, NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	http_reply_free(&reply);
+	/*
+	 * With --since last a story belongs to the digest that was running
+	 * when it was first seen: each story once, in exactly one digest.
+	 */
+	if ((sel = digest_select(json_object_get(root, "stories"),
+	    min_sources, last, d.since, d.until)) == NULL) {
+		fprintf(stderr, "tidings: out of memory\n");
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	if (json_array_size(json_object_get(root, "stories")) >= LIMIT_MAX)
+		fprintf(stderr, "tidings: digest: more than %d stories in the "
+		    "period; only the newest are in it\n", LIMIT_MAX);
+	d.stories = sel;
+	if (output != NULL) {
+		if (digest_to_file(output, &d, fmt) == -1) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+		if (!quiet) {
+			fprintf(stderr, "tidings: digest: %zu stories written "
+			    "to ", json_array_size(sel));
+			put_safe(stderr, output);
+			fputc('\n', stderr);
+		}
+	} else if (!quiet || json_array_size(sel) > 0) {
+		/* --quiet and nothing new: no output, so cron sends no mail. */
+		if (digest_write(stdout, &d, fmt) == -1 || fflush(stdout) ==
+		    EOF) {
+			fprintf(stderr, "tidings: digest: writing: %s\n",
+			    strerror(errno));
+			rc = EXIT_FAILED;
+			goto done;
+		}
+	}
+	/* Only a digest that was delivered moves the bookmark. */
+	if (last)
+		rc = bookmark_set(c, name, found, prev, d.until);
+done:
+	json_decref(sel);
+	json_decref(root);
+	return rc;
+}
+
 static int cmd_helpcmd(struct ctx *, const struct cmd *, int, char **);
 
 /* The filter options of items and search, which list items. */
@@ -1439,6 +1904,41 @@ static const struct cmd cmds[] = {
 	    "ID", "poll a paused feed again",
 	    "Poll feed ID again, starting now.",
 	    "  --json                print the API's JSON\n", 1 },
+	{ "import", cmd_import, "FILE.opml|- [--quiet]",
+	    "FILE.opml", "subscribe to the feeds of an OPML file",
+	    "Subscribe to every feed of an OPML 1.0 or 2.0 file.  Nested "
+	    "outlines\n(folders) and categories become tags; feeds already "
+	    "subscribed are skipped\nand counted; bad entries are reported "
+	    "with their line, and make the\nexit status 1.",
+	    "  --quiet               no summary line when all went well\n", 1 },
+	{ "export", cmd_export, "",
+	    "", "the subscriptions as OPML 2.0",
+	    "Print the subscriptions as an OPML 2.0 document, tags as "
+	    "categories:\n`tidings export > feeds.opml`.",
+	    "", 1 },
+	{ "digest", cmd_digest, "[--since DUR|TIME|last] [--format F] "
+	    "[--tag T]\n       [--min-sources N] [--output FILE] [--quiet] "
+	    "[--name NAME] [--to ADDR]",
+	    "", "the period's stories, for cron",
+	    "Write the stories of a period, most covered first, each with "
+	    "its sources.\nWith --since last, a digest continues where the "
+	    "previous one of the same\n--name stopped: every story is in "
+	    "exactly one digest (see tidings(1)).",
+	    "  --since DUR|TIME|last the period (default 24h), or since the "
+	    "last digest\n"
+	    "  --format F            text, markdown, html, json, atom or "
+	    "email\n"
+	    "  --tag T               stories with an item from a feed tagged "
+	    "T\n"
+	    "  --min-sources N       stories with at least N sources\n"
+	    "  --output FILE         write FILE (replaced atomically), not "
+	    "standard output\n"
+	    "  --quiet               nothing on success; no output when no "
+	    "stories\n"
+	    "  --name NAME           the digest's name for --since last "
+	    "(default \"default\")\n"
+	    "  --to ADDR             recipient of --format email (default "
+	    "$LOGNAME)\n", 1 },
 	{ "help", cmd_helpcmd, "[COMMAND]",
 	    "[COMMAND]", "this list, or a command's options",
 	    "Show the commands, or the options of COMMAND.", "", 0 },
@@ -1476,7 +1976,7 @@ main_usage(FILE *fp)
 	    "--min-sources, --limit.\n"
 	    "\nExit status: 0 ok, 1 the request failed, 2 usage error, "
 	    "3 daemon not\nrunning, 4 permission denied on the socket, "
-	    "5 timeout, 6 bad input (parse).\n"
+	    "5 timeout, 6 bad\ninput (parse, import).\n"
 	    "\nSee tidings(1).\n");
 }
 

@@ -2147,3 +2147,10 @@ parse_clamp_future(struct feed_doc *d, int64_t fetch_time)
 	}
 	return n;
 }
+
+/* The pre-lexer, for the other libxml2 readers of common/ (OPML). */
+int
+parse_attrs_exceed(const char *body, size_t len)
+{
+	return too_many_attrs((const unsigned char *)body, len);
+}

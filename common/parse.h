@@ -60,4 +60,10 @@ size_t	parse_clamp_future(struct feed_doc *d, int64_t fetch_time);
  */
 char	*parse_clean_text(char *s);
 
+/*
+ * 1 if some start tag in body[0..len) has more than PARSE_MAX_ATTRS
+ * attributes: libxml2 2.9.14 is quadratic in them, so check first.
+ */
+int	parse_attrs_exceed(const char *body, size_t len);
+
 #endif

@@ -43,6 +43,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "bookmark.h"
 #include "feed.h"
 #include "log.h"
 #include "sched.h"
@@ -91,6 +92,7 @@ enum api_route_id {
 	R_STORY_STAR,
 	R_READ_ALL,
 	R_SEARCH,
+	R_BOOKMARKS,
 };
 
 struct api_route {
@@ -115,6 +117,7 @@ static const struct api_route api_routes[] = {
 	{ "/v1/stories/{id}/star",	R_STORY_STAR,	M_POST | M_DELETE },
 	{ "/v1/read",			R_READ_ALL,	M_POST },
 	{ "/v1/search",			R_SEARCH,	M_GET },
+	{ "/v1/bookmarks",		R_BOOKMARKS,	M_GET | M_POST },
 };
 
 struct api {
@@ -867,6 +870,99 @@ api_search(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
 	r->body = v;
 }
 
+/* {"name": ..., "until": RFC 3339}, or a 500 reply. */
+static void
+api_bookmark_reply(struct api_reply *r, const char *name, int64_t until)
+{
+	char t[RFC3339_LEN];
+
+	r->status = 200;
+	if ((r->body = json_pack("{s:s, s:s}", "name", name, "until",
+	    time_format_rfc3339(until, t))) == NULL)
+		api_error(r, 500, "out of memory");
+}
+
+/* A bookmark time member: an RFC 3339 string. */
+static int
+api_bookmark_time(json_t *v, const char *what, int64_t *t,
+    struct api_reply *r)
+{
+	if (!json_is_string(v) || time_parse_rfc3339(json_string_value(v),
+	    t) == -1) {
+		api_error(r, 400, "%s: expected an RFC 3339 time", what);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * GET ?name=: where digest name stopped.  POST {"name", "until",
+ * "previous"}: moves it, only from previous when that is given (null:
+ * only when there is none yet), so that two digests of one name cannot
+ * both deliver the same stories unnoticed (409).
+ */
+static void
+api_bookmarks(struct api *a, struct MHD_Connection *mc, struct api_req *q,
+    unsigned method, struct api_reply *r)
+{
+	json_error_t jerr;
+	json_t *root = NULL, *prev, *v;
+	const char *name, *key;
+	int64_t until, pt = STORE_BOOKMARK_NONE;
+	int rc;
+
+	if (method != M_POST) {
+		if (!bookmark_name_ok(name = api_arg(mc, "name"))) {
+			api_error(r, 400, "name: 1 to %d letters, digits, '.', "
+			    "'_' or '-'", BOOKMARK_NAME_MAX);
+			return;
+		}
+		rc = store_bookmark_get(a->ctx->store, name, &until);
+		if (rc == STORE_NOTFOUND)
+			api_error(r, 404, "no bookmark named %s", name);
+		else if (rc != STORE_OK)
+			api_store_error(a, r, rc, "bookmark");
+		else
+			api_bookmark_reply(r, name, until);
+		return;
+	}
+	root = json_loadb(q->body != NULL ? q->body : "", q->len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root)) {
+		api_error(r, 400, "expected a JSON object");
+		goto done;
+	}
+	json_object_foreach(root, key, v)
+		if (strcmp(key, "name") != 0 && strcmp(key, "until") != 0 &&
+		    strcmp(key, "previous") != 0) {
+			api_error(r, 400, "unknown field \"%.64s\"", key);
+			goto done;
+		}
+	name = json_string_value(json_object_get(root, "name"));
+	if (!bookmark_name_ok(name)) {
+		api_error(r, 400, "name: 1 to %d letters, digits, '.', '_' or "
+		    "'-'", BOOKMARK_NAME_MAX);
+		goto done;
+	}
+	if (api_bookmark_time(json_object_get(root, "until"), "until",
+	    &until, r) == -1)
+		goto done;
+	prev = json_object_get(root, "previous");
+	if (prev != NULL && !json_is_null(prev) &&
+	    api_bookmark_time(prev, "previous", &pt, r) == -1)
+		goto done;
+	rc = store_bookmark_set(a->ctx->store, name, until, prev != NULL, pt);
+	if (rc == STORE_EXISTS)
+		api_error(r, 409, "bookmark %s moved meanwhile: another digest "
+		    "of this name ran", name);
+	else if (rc != STORE_OK)
+		api_store_error(a, r, rc, "bookmark");
+	else
+		api_bookmark_reply(r, name, until);
+done:
+	json_decref(root);
+}
+
 static void
 api_dispatch(struct api *a, struct MHD_Connection *mc,
     const struct api_route *rt, int64_t id, struct api_req *q,
@@ -920,6 +1016,9 @@ api_dispatch(struct api *a, struct MHD_Connection *mc,
 		break;
 	case R_SEARCH:
 		api_search(a, mc, r);
+		break;
+	case R_BOOKMARKS:
+		api_bookmarks(a, mc, q, method, r);
 		break;
 	}
 }

@@ -154,6 +154,12 @@ static const char *const store_migrations[] = {
 	"INSERT INTO items_fts (rowid, title, summary)"
 	"  SELECT id, title, html_text(summary) FROM items;"
 	"PRAGMA user_version = 2;",
+	/* 3: where each named digest stopped (`tidings digest --since last`). */
+	"CREATE TABLE bookmarks ("
+	"  name  TEXT PRIMARY KEY,"
+	"  until INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"PRAGMA user_version = 3;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -2181,4 +2187,72 @@ store_feed_pause(struct store *s, int64_t id, int paused)
 	sqlite3_bind_int(st, 2, paused != 0);
 	sqlite3_bind_int64(st, 3, time_now());
 	return stmt_exec_one(s, st, "feed", id);
+}
+
+/* Digest bookmarks: rare requests, so statements are prepared per call. */
+
+int
+store_bookmark_get(struct store *s, const char *name, int64_t *until)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT until FROM bookmarks WHERE "
+	    "name = ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK) {
+		store_dberr(s);
+		sqlite3_finalize(st);
+		return STORE_ERR;
+	}
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*until = sqlite3_column_int64(st, 0);
+		rc = STORE_OK;
+		break;
+	case SQLITE_DONE:
+		rc = STORE_NOTFOUND;
+		break;
+	default:
+		store_dberr(s);
+		rc = STORE_ERR;
+		break;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_bookmark_set(struct store *s, const char *name, int64_t until,
+    int check, int64_t prev)
+{
+	/* Compare and set in one statement: two runs cannot both move it. */
+	static const char *const sql[] = {
+		"INSERT INTO bookmarks (name, until) VALUES (?1, ?2) "
+		"ON CONFLICT (name) DO UPDATE SET until = excluded.until",
+		"INSERT INTO bookmarks (name, until) VALUES (?1, ?2) "
+		"ON CONFLICT (name) DO NOTHING",
+		"UPDATE bookmarks SET until = ?2 WHERE name = ?1 AND "
+		"until = ?3",
+	};
+	int which = !check ? 0 : prev == STORE_BOOKMARK_NONE ? 1 : 2;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql[which], -1, &st, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK || sqlite3_bind_int64(st, 2, until) != SQLITE_OK ||
+	    (which == 2 && sqlite3_bind_int64(st, 3, prev) != SQLITE_OK)) {
+		store_dberr(s);
+		sqlite3_finalize(st);
+		return STORE_ERR;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_dberr(s);
+		rc = STORE_ERR;
+	} else
+		rc = sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_EXISTS;
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -166,4 +166,15 @@ int	 store_feed_edit(struct store *, int64_t id,
 /* Pauses (not polled) or resumes (due at once) a feed. */
 int	 store_feed_pause(struct store *, int64_t id, int paused);
 
+/*
+ * Digest bookmarks: where the previous `tidings digest --since last` of a
+ * name stopped (Unix seconds).  get: STORE_OK, or STORE_NOTFOUND when the
+ * name has none.  set: with check, only when the bookmark is still prev
+ * (STORE_BOOKMARK_NONE: only when there is none), else STORE_EXISTS.
+ */
+#define STORE_BOOKMARK_NONE	INT64_MIN
+int	store_bookmark_get(struct store *, const char *name, int64_t *until);
+int	store_bookmark_set(struct store *, const char *name, int64_t until,
+	    int check, int64_t prev);
+
 #endif

@@ -7,7 +7,9 @@ and records every request so tests can check the daemon's manners.
 
 Prints "PORT <n>" on stdout once listening on 127.0.0.1.  GET /__log
 returns the requests seen so far as JSON; POST /__touch/NAME changes a
-file's validators (as if the feed had been updated) without changing it.
+file's validators (as if the feed had been updated) without changing it;
+POST /__put/NAME with a body serves that body as NAME from then on (a
+feed whose content changes), in memory, the directory left alone.
 A file NAME.headers next to NAME adds its "Key: Value" lines to NAME's
 200 responses.
 Stops on SIGTERM or after --lifetime seconds.
@@ -24,6 +26,7 @@ import threading
 LOG = []
 LOCK = threading.Lock()
 GENERATION = {}
+PUT = {}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,6 +63,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with LOCK:
                 GENERATION[name] = GENERATION.get(name, 0) + 1
             return self._send(200, b"{}")
+        if self.path.startswith("/__put/"):
+            name = self.path[len("/__put/"):]
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n)
+            with LOCK:
+                PUT[name] = body
+            return self._send(200, b"{}")
         self._send(404)
 
     def do_GET(self):
@@ -69,14 +79,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, body, [("Content-Type", "application/json")])
         name = self.path.lstrip("/").split("?")[0]
         path = os.path.join(self.root, name)
-        if "/" in name or not os.path.isfile(path):
+        with LOCK:
+            put = PUT.get(name)
+        if put is None and ("/" in name or not os.path.isfile(path)):
             self._record(404)
             return self._send(404, b"not found")
-        with open(path, "rb") as f:
-            body = f.read()
+        if put is not None:
+            body, mtime = put, 1700000000 + len(put)
+        else:
+            with open(path, "rb") as f:
+                body = f.read()
+            mtime = int(os.path.getmtime(path))
         gen = GENERATION.get(name, 0)
         etag = '"%s-%d"' % (hashlib.sha1(body).hexdigest()[:16], gen)
-        mtime = int(os.path.getmtime(path)) + gen * 60
+        mtime += gen * 60
         lastmod = email.utils.formatdate(mtime, usegmt=True)
         headers = [("ETag", etag), ("Last-Modified", lastmod)]
         inm = self.headers.get("If-None-Match")

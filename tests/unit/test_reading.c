@@ -348,7 +348,8 @@ main(void)
 	 * A database from before the index: the migration builds it from
 	 * the items already stored.
 	 */
-	CHECK(sql_exec("DROP TABLE items_fts; PRAGMA user_version = 1;") == 0);
+	CHECK(sql_exec("DROP TABLE items_fts; DROP TABLE bookmarks; "
+	    "PRAGMA user_version = 1;") == 0);
 	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
 		CHECK(s != NULL);
