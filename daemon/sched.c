@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ev.h>
 
@@ -51,8 +52,7 @@ struct sched {
 	struct flight	**flights;
 	size_t		 nflights;
 	struct sched_stats stats;
-	int		 commit_log;	/* test switch: print COMMITTED lines */
-	uint64_t	 commits;
+	int		 commit_log;	/* test switch: fd for COMMITTED lines, or -1 */
 };
 
 static void sched_fetched(void *arg, struct fetch_result *);
@@ -161,12 +161,16 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)",
 		    (long long)fl->feed_id, ubuf, fl->status, st.added,
 		    st.updated, fl->seconds);
-	if (rc == STORE_OK && s->commit_log) {
-		printf("COMMITTED %llu %zu\n", (unsigned long long)++s->commits,
-		    st.added + st.updated);
-		fflush(stdout);
-	}
+	/*
+	 * The crash-test oracle: written only after COMMIT returned, and
+	 * only for commits that stored new items (their batch number is in
+	 * the database, so a checker can find exactly those rows again).
+	 */
+	if (rc == STORE_OK && s->commit_log != -1 && st.added > 0)
+		dprintf(s->commit_log, "COMMITTED %lld %zu\n",
+		    (long long)st.batch, st.added);
 	s->stats.polls++;
+	s->stats.last_poll = sf.fetched_at;
 	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
@@ -375,7 +379,7 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 	s->pool = pool;
 	/* The transfer limit is the flight limit: one flight, one connection. */
 	s->max_flights = (size_t)c->max_connections;
-	s->commit_log = cl != NULL && *cl == '1';
+	s->commit_log = cl != NULL && *cl == '1' ? STDOUT_FILENO : -1;
 	if ((s->flights = calloc(s->max_flights, sizeof(*s->flights))) == NULL)
 		goto fail;
 	sched_fetch_opts(c, &o);
@@ -440,6 +444,12 @@ sched_refresh_all(struct sched *s)
 	free(ids);
 	sched_kick(s);
 	return done;
+}
+
+void
+sched_set_commit_log(struct sched *s, int fd)
+{
+	s->commit_log = fd;
 }
 
 void

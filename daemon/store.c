@@ -8,7 +8,7 @@
  * not log (callers report store_errmsg() once) and must not be used
  * across fork().
  *
- * Schema (version 1):
+ * Schema (version 2):
  *
  *   feeds       one row per subscription.  title is the user's or the
  *               config's name, site_title/site_link/description what the
@@ -25,6 +25,9 @@
  *   stories     a cache of aggregates of their items (sources, times,
  *               title), refreshed whenever an item joins, changes or
  *               leaves; a story without items is deleted.
+ *   batch       items.batch / feeds.last_batch: the ingest sequence
+ *               number of the poll commit that first stored an item
+ *               (NULL for items from before version 2).
  *
  * Times are Unix seconds; NULL where feed.h says TIME_NONE.
  */
@@ -141,6 +144,15 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX items_time ON items(coalesce(published, first_seen), id);"
 	"CREATE INDEX items_unread ON items(story_id) WHERE read = 0;"
 	"PRAGMA user_version = 1;",
+	/*
+	 * 2: the ingest sequence.  items.batch is the number of the poll
+	 * commit that first stored the item, feeds.last_batch the latest
+	 * such number of the feed; both are written in that commit, so a
+	 * crash test can prove every reported commit whole and alone.
+	 */
+	"ALTER TABLE items ADD COLUMN batch INTEGER;"
+	"ALTER TABLE feeds ADD COLUMN last_batch INTEGER;"
+	"PRAGMA user_version = 2;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -180,6 +192,9 @@ enum store_stmt {
 	ST_STORY_ONE,
 	ST_STORY_ITEMS,
 	ST_ITEMS,
+	ST_BATCH_NEXT,
+	ST_BATCH_ITEMS,
+	ST_BATCH_FEED,
 	ST_COUNT
 };
 
@@ -319,6 +334,12 @@ static const char *const store_sql[ST_COUNT] = {
 	    " AND (?5 IS NULL OR i.feed_id = ?5)"
 	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
 	    " LIMIT ?6",
+	/* The ingest sequence (migration 2): one number per commit that adds. */
+	[ST_BATCH_NEXT] = "SELECT coalesce(max(last_batch), 0) + 1 FROM feeds",
+	/* New rows of this commit are the feed's rows with no batch yet. */
+	[ST_BATCH_ITEMS] = "UPDATE items SET batch = ?2"
+	    " WHERE feed_id = ?1 AND batch IS NULL",
+	[ST_BATCH_FEED] = "UPDATE feeds SET last_batch = ?2 WHERE id = ?1",
 };
 
 struct store {
@@ -1294,6 +1315,30 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	return rc;
 }
 
+/* Gives the items this commit added the next ingest sequence number. */
+static int
+batch_stamp(struct store *s, int64_t feed_id, int64_t *batch)
+{
+	sqlite3_stmt *st = s->st[ST_BATCH_NEXT];
+	int rc;
+
+	if ((rc = stmt_step(s, st)) != SQLITE_ROW) {
+		stmt_done(st);
+		return STORE_ERR;
+	}
+	*batch = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	st = s->st[ST_BATCH_ITEMS];
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, *batch);
+	if ((rc = stmt_exec(s, st)) != STORE_OK)
+		return rc;
+	st = s->st[ST_BATCH_FEED];
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, *batch);
+	return stmt_exec(s, st);
+}
+
 int
 store_commit_fetch(struct store *s, const struct store_fetch *f,
     struct store_ingest *stats)
@@ -1328,6 +1373,8 @@ store_commit_fetch(struct store *s, const struct store_fetch *f,
 	for (i = 0; doc != NULL && i < doc->nitems && rc == STORE_OK; i++)
 		rc = item_upsert(s, f->feed_id, f->fetched_at, &doc->items[i],
 		    &local);
+	if (rc == STORE_OK && local.added > 0)
+		rc = batch_stamp(s, f->feed_id, &local.batch);
 	if (rc != STORE_OK)
 		goto rollback;
 

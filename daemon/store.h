@@ -75,6 +75,7 @@ struct store_ingest {
 	size_t	 added;		/* new items */
 	size_t	 updated;	/* existing items whose content changed */
 	size_t	 unchanged;
+	int64_t	 batch;		/* ingest sequence number when added > 0 */
 };
 
 /* Filters for listings; zero/NULL fields mean "no filter". */
