@@ -23,6 +23,7 @@
 #include "api.h"
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "sched.h"
 #include "service.h"
 #include "store.h"
@@ -278,6 +279,8 @@ main(int argc, char **argv)
 		log_init("tidingsd-parser", LOG_LVL_WARN);
 		return worker_main(atoi(argv[2]), strtoll(argv[3], NULL, 10));
 	}
+	/* Before anything can open a descriptor that lands on fd 3. */
+	notify_listen_init();
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "c:tvVh", long_opts, NULL)) != -1) {

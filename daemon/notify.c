@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -128,24 +129,54 @@ notify_watchdog_usec(void)
 	return (uint64_t)usec;
 }
 
-int
-notify_listen_fd(void)
+/* The socket systemd passed; taken by notify_listen_init(). */
+static int listen_fd = -1;
+
+void
+notify_listen_init(void)
 {
 	const char *v = getenv("LISTEN_FDS");
-	int fd = LISTEN_FDS_START, flags;
+	int fd = LISTEN_FDS_START, flags, type, listening;
+	socklen_t len;
+	struct stat st;
 
 	if (v == NULL || getenv("LISTEN_PID") == NULL ||
 	    !env_for_us("LISTEN_PID"))
-		return -1;
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
+		return;
 	/* tidingsd.socket passes exactly one stream socket. */
 	if (strcmp(v, "1") != 0)
-		return -1;
+		goto done;
+	/*
+	 * Only a listening stream socket will do: anything else at fd 3
+	 * (a caller that set the variables but not the descriptor) is left
+	 * alone and the daemon binds its own socket.
+	 */
+	len = sizeof(type);
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_STREAM)
+		goto done;
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+	    !listening)
+		goto done;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-		return -1;
+		goto done;
+	listen_fd = fd;
+ done:
+	/* Child processes (parser workers) must not claim it too. */
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+int
+notify_listen_fd(void)
+{
+	int fd = listen_fd;
+
+	listen_fd = -1;		/* the caller owns it now */
 	return fd;
 }

@@ -32,10 +32,14 @@ int	notify_sendf(const char *fmt, ...)
  */
 uint64_t notify_watchdog_usec(void);
 /*
- * The listening socket systemd passed (LISTEN_FDS=1 for this process per
- * LISTEN_PID), made non-blocking and close-on-exec, or -1 if none.  The
- * variables are removed so that child processes do not claim it too.
+ * Takes the listening socket systemd passed (LISTEN_FDS=1 for this
+ * process per LISTEN_PID, a listening stream socket at fd 3), makes it
+ * non-blocking and close-on-exec, and removes the variables so child
+ * processes do not claim it.  Call first thing at start-up, before any
+ * descriptor is opened that could land on fd 3.
  */
+void	notify_listen_init(void);
+/* That socket, once (the caller owns it), or -1 if none was passed. */
 int	notify_listen_fd(void);
 
 #endif
