@@ -26,6 +26,14 @@
 #define SCHED_ERROR_LEN		512
 #define SCHED_IDLE_RETRY	1.0	/* seconds */
 #define LOG_URL_LEN		200
+/*
+ * A commit refused because another process holds the database lock is
+ * retried from a timer (the loop keeps serving meanwhile), after 0.5,
+ * 1, 2, 4 and 8 s; then the poll is given up, the feed's record says
+ * so, and the lease brings the feed back for a new poll.
+ */
+#define SCHED_STORE_RETRIES	5
+#define SCHED_STORE_BACKOFF	0.5	/* seconds, doubled per retry */
 
 struct flight {
 	struct sched	*s;
@@ -37,6 +45,14 @@ struct flight {
 	char		*etag;
 	char		*last_modified;
 	double		 seconds;
+	/* What the poll brought, kept while its commit is retried. */
+	struct feed_doc	 doc;
+	char		*error;
+	int		 not_modified;
+	int		 new_validators;
+	int		 has_doc;
+	int		 retries;
+	ev_timer	 retry;
 };
 
 struct sched {
@@ -62,9 +78,12 @@ flight_free(struct flight *fl)
 {
 	if (fl == NULL)
 		return;
+	ev_timer_stop(fl->s->loop, &fl->retry);
 	free(fl->url);
 	free(fl->etag);
 	free(fl->last_modified);
+	free(fl->error);
+	feed_doc_free(&fl->doc);
 	free(fl);
 }
 
@@ -121,6 +140,82 @@ sched_kick(struct sched *s)
 	ev_timer_start(s->loop, &s->timer);
 }
 
+static void sched_commit(struct sched *, struct flight *, const char *,
+    int, const struct feed_doc *, int);
+
+static void
+sched_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct flight *fl = t->data;
+
+	sched_commit(fl->s, fl, fl->error, fl->not_modified,
+	    fl->has_doc ? &fl->doc : NULL, fl->new_validators);
+}
+
+/*
+ * A commit failed: keeps the poll for a retry when the database was only
+ * locked by another process.  1 when a retry is armed (the flight lives
+ * on), 0 when the caller must end the flight.
+ */
+static int
+sched_commit_later(struct sched *s, struct flight *fl, const char *error,
+    int not_modified, const struct feed_doc *doc, int new_validators,
+    const char *url)
+{
+	double delay;
+
+	if (!store_err_busy(s->store) || fl->retries >= SCHED_STORE_RETRIES)
+		return 0;
+	/* The first failure moves what the poll brought into the flight. */
+	if (error != fl->error) {
+		free(fl->error);
+		fl->error = NULL;
+		if (error != NULL && (fl->error = strdup(error)) == NULL)
+			return 0;
+	}
+	if (doc != NULL && doc != &fl->doc)
+		return 0;	/* sched_parsed always passes &fl->doc */
+	fl->has_doc = doc != NULL;
+	fl->not_modified = not_modified;
+	fl->new_validators = new_validators;
+	delay = SCHED_STORE_BACKOFF * (double)(1 << fl->retries);
+	fl->retries++;
+	log_warn("feed %lld %s: cannot store the poll: %s; retry %d of %d "
+	    "in %.1f s", (long long)fl->feed_id, url, store_errmsg(s->store),
+	    fl->retries, SCHED_STORE_RETRIES, delay);
+	ev_timer_set(&fl->retry, delay, 0.);
+	ev_timer_start(s->loop, &fl->retry);
+	return 1;
+}
+
+/*
+ * The poll could not be stored (lock held too long, disk full, I/O
+ * error): its items are dropped and the validators kept, so the next
+ * poll fetches them again.  Records that on the feed if the database
+ * takes this small write; the lease set at the start brings the feed
+ * back either way.
+ */
+static void
+sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
+{
+	struct store_fetch sf;
+	char msg[SCHED_ERROR_LEN];
+
+	snprintf(msg, sizeof(msg), "the poll could not be stored: %s",
+	    store_errmsg(s->store));
+	log_err("feed %lld %s: %s; the feed is polled again later",
+	    (long long)fl->feed_id, url, msg);
+	memset(&sf, 0, sizeof(sf));
+	sf.feed_id = fl->feed_id;
+	sf.fetched_at = time_now();
+	sf.next_poll = sf.fetched_at + sched_interval(s, fl->interval);
+	sf.http_status = fl->status;
+	sf.error = msg;
+	if (store_commit_fetch(s->store, &sf, NULL) != STORE_OK)
+		log_err("feed %lld %s: cannot record the failure either: %s",
+		    (long long)fl->feed_id, url, store_errmsg(s->store));
+}
+
 /* Writes the outcome of a poll; the only way a flight ends. */
 static void
 sched_commit(struct sched *s, struct flight *fl, const char *error,
@@ -148,19 +243,22 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	if (rc == STORE_NOTFOUND)
 		log_info("feed %lld was removed while polling %s",
 		    (long long)fl->feed_id, ubuf);
-	else if (rc != STORE_OK)
-		log_err("feed %lld %s: cannot store the poll: %s",
-		    (long long)fl->feed_id, ubuf, store_errmsg(s->store));
-	else if (error != NULL)
+	else if (rc != STORE_OK) {
+		if (sched_commit_later(s, fl, error, not_modified, doc,
+		    new_validators, ubuf))
+			return;
+		sched_commit_failed(s, fl, ubuf);
+	} else if (error != NULL)
 		log_warn("feed %lld %s: %s", (long long)fl->feed_id, ubuf,
 		    log_escape(error, ebuf, sizeof(ebuf)));
 	else if (not_modified)
 		log_debug("feed %lld %s: not modified (%.2f s)",
 		    (long long)fl->feed_id, ubuf, fl->seconds);
 	else
-		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)",
+		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)%s",
 		    (long long)fl->feed_id, ubuf, fl->status, st.added,
-		    st.updated, fl->seconds);
+		    st.updated, fl->seconds, fl->retries > 0 ?
+		    " after the database was locked" : "");
 	/*
 	 * The crash-test oracle: written only after COMMIT returned, and
 	 * only for commits that stored new items (their batch number is in
@@ -171,7 +269,7 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		    (long long)st.batch, st.added);
 	s->stats.polls++;
 	s->stats.last_poll = sf.fetched_at;
-	s->stats.errors += error != NULL;
+	s->stats.errors += error != NULL || rc != STORE_OK;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
 	sched_remove(s, fl);
@@ -190,6 +288,9 @@ sched_start(struct sched *s, const struct store_feed *feed, int64_t now)
 		return -1;
 	}
 	fl->s = s;
+	feed_doc_init(&fl->doc);
+	ev_init(&fl->retry, sched_retry_cb);
+	fl->retry.data = fl;
 	fl->feed_id = feed->id;
 	fl->interval = feed->interval;
 	fl->started = now;
@@ -326,17 +427,20 @@ sched_parsed(void *tag, int rc, struct feed_doc *doc, const char *error)
 		sched_commit(s, fl, error, 0, NULL, 0);
 		return;
 	}
-	if (doc->error != NULL) {
+	/* The flight owns the document now, in case the commit waits. */
+	fl->doc = *doc;
+	feed_doc_init(doc);
+	if (fl->doc.error != NULL) {
 		/*
 		 * Keep the complete items, but not the validators: the next
 		 * poll must fetch the whole document again.
 		 */
 		snprintf(msg, sizeof(msg), "feed is not well-formed: %s",
-		    doc->error);
-		sched_commit(s, fl, msg, 0, doc, 0);
+		    fl->doc.error);
+		sched_commit(s, fl, msg, 0, &fl->doc, 0);
 		return;
 	}
-	sched_commit(s, fl, NULL, 0, doc, 1);
+	sched_commit(s, fl, NULL, 0, &fl->doc, 1);
 }
 
 static void

@@ -48,7 +48,12 @@
 #include "util.h"
 
 #define STORE_ERR_LEN		256
-#define STORE_BUSY_TIMEOUT_MS	5000
+/*
+ * How long one statement waits for another process's lock.  Short: it
+ * blocks the event loop, and the scheduler retries a locked commit from
+ * a timer (sched.c) instead of waiting here.
+ */
+#define STORE_BUSY_TIMEOUT_MS	1000
 /* Per-connection limits (hostile/NOTES.md section 5). */
 #define STORE_MAX_LENGTH	(16 * 1024 * 1024)	/* string, blob, row */
 #define STORE_MAX_SQL_LENGTH	100000
@@ -346,6 +351,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 err[STORE_ERR_LEN];
+	int		 code;		/* SQLite's primary code of that error */
 };
 
 /* A growable list of ids. */
@@ -361,6 +367,7 @@ store_seterr(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
 
+	s->code = 0;
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
@@ -371,6 +378,14 @@ static void
 store_dberr(struct store *s)
 {
 	store_seterr(s, "%s", sqlite3_errmsg(s->db));
+	s->code = sqlite3_errcode(s->db) & 0xff;
+}
+
+int
+store_err_busy(struct store *s)
+{
+	return s != NULL && (s->code == SQLITE_BUSY ||
+	    s->code == SQLITE_LOCKED);
 }
 
 const char *

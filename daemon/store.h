@@ -95,6 +95,11 @@ struct store_query {
 struct store *store_open(const char *path, char *err, size_t errlen);
 void	 store_close(struct store *);	/* NULL ok; closes cleanly */
 const char *store_errmsg(struct store *);
+/*
+ * Whether the last STORE_ERR was another process holding a lock
+ * (SQLITE_BUSY/LOCKED after the busy timeout): worth retrying soon.
+ */
+int	 store_err_busy(struct store *);
 
 /* Feeds */
 int	 store_feed_add(struct store *, const char *url, const char *title,
