@@ -178,7 +178,7 @@ test_open(void)
 
 	s = store_open(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
-	CHECK_INT(sql_int("PRAGMA user_version"), 1);
+	CHECK_INT(sql_int("PRAGMA user_version"), 2);
 	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_schema WHERE "
 	    "name IN ('feeds', 'items', 'stories', 'feed_tags')"), 4);
 	CHECK_STR(sql_text("PRAGMA journal_mode", err, sizeof(err)), "wal");
@@ -186,7 +186,7 @@ test_open(void)
 	/* Reopening migrates nothing and keeps the version. */
 	s = store_open(dbpath, err, sizeof(err));
 	CHECK(s != NULL);
-	CHECK_INT(sql_int("PRAGMA user_version"), 1);
+	CHECK_INT(sql_int("PRAGMA user_version"), 2);
 	store_close(s);
 	store_close(NULL);
 
@@ -304,6 +304,10 @@ test_commit(struct store *s, int64_t a)
 	CHECK_INT(sql_int("SELECT count(*) FROM items WHERE guid = 'a2' AND "
 	    "categories LIKE '%World%' AND enclosures LIKE '%audio/mpeg%'"),
 	    1);
+	/* The commit's ingest number is on its items and on the feed. */
+	CHECK_INT(st.batch, 1);
+	CHECK_INT(sql_int("SELECT count(*) FROM items WHERE batch = 1"), 2);
+	CHECK_INT(sql_int("SELECT max(last_batch) FROM feeds"), 1);
 
 	/* The same document again: nothing new, nothing duplicated. */
 	CHECK_INT(sql_int("UPDATE items SET read = 1, starred = 1 WHERE "
@@ -313,6 +317,9 @@ test_commit(struct store *s, int64_t a)
 	CHECK_INT(st.updated, 0);
 	CHECK_INT(st.unchanged, 3);
 	CHECK_INT(sql_int("SELECT count(*) FROM items"), 2);
+	/* Nothing added, no new number. */
+	CHECK_INT(st.batch, 0);
+	CHECK_INT(sql_int("SELECT max(last_batch) FROM feeds"), 1);
 
 	/* A changed title: updated in place, reader state kept. */
 	free(d.items[1].title);
@@ -730,8 +737,9 @@ test_atomic(struct store *s, int64_t a)
 	struct feed_doc d;
 	struct store_ingest st;
 	struct store_fetch f;
-	long long items, stories, polls;
+	long long items, stories, polls, batch;
 	char buf[512];
+	sqlite3 *other;
 
 	snprintf(buf, sizeof(buf), "SELECT polls FROM feeds WHERE id = %lld",
 	    (long long)a);
@@ -763,10 +771,25 @@ test_atomic(struct store *s, int64_t a)
 	CHECK_INT(sql_int(buf), polls);
 	CHECK_INT(sql_int("SELECT count(*) FROM feeds WHERE etag = "
 	    "'\"lost\"'"), 0);
+	CHECK(!store_err_busy(s));
+	batch = sql_int("SELECT max(last_batch) FROM feeds");
 	CHECK(sql_exec(dbpath, "DROP TRIGGER boom") == 0);
-	/* The store works on after the failure. */
+
+	/* Another process holds the write lock: an error worth a retry. */
+	CHECK_INT(sqlite3_open(dbpath, &other), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	CHECK_INT(store_commit_fetch(s, &f, &st), STORE_ERR);
+	CHECK(store_err_busy(s));
+	CHECK_INT(st.added, 0);
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	CHECK_INT(sql_int("SELECT count(*) FROM items"), items);
+
+	/* The store works on after the failures. */
 	CHECK_INT(store_commit_fetch(s, &f, &st), STORE_OK);
 	CHECK_INT(st.added, 3);
+	CHECK_INT(st.batch, batch + 1);
 	CHECK_INT(sql_int("SELECT count(*) FROM items"), items + 3);
 	CHECK_INT(sql_int(buf), polls + 1);
 	feed_doc_free(&d);
