@@ -188,6 +188,19 @@ sched_commit_later(struct sched *s, struct flight *fl, const char *error,
 	return 1;
 }
 
+/* The outcome of fl as of now, with error (NULL: success) and no items. */
+static void
+sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
+    struct store_fetch *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->feed_id = fl->feed_id;
+	sf->fetched_at = time_now();
+	sf->next_poll = sf->fetched_at + sched_interval(s, fl->interval);
+	sf->http_status = fl->status;
+	sf->error = error;
+}
+
 /*
  * The poll could not be stored (lock held too long, disk full, I/O
  * error): its items are dropped and the validators kept, so the next
@@ -205,12 +218,7 @@ sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 	    store_errmsg(s->store));
 	log_err("feed %lld %s: %s; the feed is polled again later",
 	    (long long)fl->feed_id, url, msg);
-	memset(&sf, 0, sizeof(sf));
-	sf.feed_id = fl->feed_id;
-	sf.fetched_at = time_now();
-	sf.next_poll = sf.fetched_at + sched_interval(s, fl->interval);
-	sf.http_status = fl->status;
-	sf.error = msg;
+	sched_fetch_init(s, fl, msg, &sf);
 	if (store_commit_fetch(s->store, &sf, NULL) != STORE_OK)
 		log_err("feed %lld %s: cannot record the failure either: %s",
 		    (long long)fl->feed_id, url, store_errmsg(s->store));
@@ -226,13 +234,8 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	char ubuf[LOG_URL_LEN], ebuf[SCHED_ERROR_LEN];
 	int rc;
 
-	memset(&sf, 0, sizeof(sf));
 	memset(&st, 0, sizeof(st));
-	sf.feed_id = fl->feed_id;
-	sf.fetched_at = time_now();
-	sf.next_poll = sf.fetched_at + sched_interval(s, fl->interval);
-	sf.http_status = fl->status;
-	sf.error = error;
+	sched_fetch_init(s, fl, error, &sf);
 	sf.not_modified = not_modified;
 	sf.doc = doc;
 	sf.new_validators = new_validators;

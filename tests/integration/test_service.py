@@ -102,16 +102,9 @@ def watchdog_for_other_pid():
     d.stop()
 
 
-def socket_activation():
-    """LISTEN_FDS=1: the daemon serves the socket it was given, binds none
-    of its own, and leaves the passed socket in place when it stops."""
-    d = Daemon()
-    path = os.path.join(d.dir, "activated.sock")
-    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    lsock.bind(path)
-    lsock.listen(16)
-    fd = lsock.fileno()
-    lsock.set_inheritable(True)
+def start_activated(d, fd):
+    """Starts d's daemon with fd passed as fd 3 and LISTEN_FDS=1."""
+    os.set_inheritable(fd, True)
 
     def child():
         if fd != 3:         # sd_listen_fds(3): the first fd is 3
@@ -122,6 +115,17 @@ def socket_activation():
         ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -v -c "$1"',
          TIDINGSD, d.conf], preexec_fn=child, close_fds=False,
         stdout=subprocess.DEVNULL, stderr=open(d.logpath, "ab"))
+
+
+def socket_activation():
+    """LISTEN_FDS=1: the daemon serves the socket it was given, binds none
+    of its own, and leaves the passed socket in place when it stops."""
+    d = Daemon()
+    path = os.path.join(d.dir, "activated.sock")
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(16)
+    start_activated(d, lsock.fileno())
     lsock.close()
     ok = wait_for(lambda: subprocess.run(
         [os.path.join(ROOT, "client", "tidings"), "-s", path, "status"],
@@ -140,17 +144,7 @@ def activation_without_socket():
     """LISTEN_FDS=1 but fd 3 is a plain file: ignored, own socket bound."""
     d = Daemon()
     junk = open(os.path.join(d.dir, "not-a-socket"), "w")
-    jfd = junk.fileno()
-    os.set_inheritable(jfd, True)
-
-    def child():
-        if jfd != 3:
-            os.dup2(jfd, 3)
-
-    d.proc = subprocess.Popen(
-        ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -v -c "$1"',
-         TIDINGSD, d.conf], preexec_fn=child, close_fds=False,
-        stdout=subprocess.DEVNULL, stderr=open(d.logpath, "ab"))
+    start_activated(d, junk.fileno())
     junk.close()
     ok = wait_for(lambda: d.client("status").returncode == 0, 20)
     t.check(ok, "bad activation fd: daemon binds its own socket",
