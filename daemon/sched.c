@@ -29,11 +29,15 @@
 /*
  * A commit refused because another process holds the database lock is
  * retried from a timer (the loop keeps serving meanwhile), after 0.5,
- * 1, 2, 4 and 8 s; then the poll is given up, the feed's record says
- * so, and the lease brings the feed back for a new poll.
+ * 1, 2, 4 and 8 s; then the poll is given up and the feed's record says
+ * so (see sched_record_cb).
  */
 #define SCHED_STORE_RETRIES	5
 #define SCHED_STORE_BACKOFF	0.5	/* seconds, doubled per retry */
+/* Then the failure record is written as soon as it fits, tried this often, */
+#define SCHED_STORE_RECORD	10.0	/* seconds */
+/* and the feed is polled again this soon (or at its interval if sooner). */
+#define SCHED_STORE_REPOLL	300	/* seconds */
 
 struct flight {
 	struct sched	*s;
@@ -52,6 +56,7 @@ struct flight {
 	int		 new_validators;
 	int		 has_doc;
 	int		 retries;
+	int		 warned;	/* "cannot record the failure yet" logged */
 	ev_timer	 retry;
 };
 
@@ -201,27 +206,75 @@ sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
 	sf->error = error;
 }
 
+static void
+sched_finish(struct sched *s, struct flight *fl)
+{
+	sched_remove(s, fl);
+	sched_kick(s);
+}
+
+/*
+ * Records a poll that could not be stored on its feed: once the database
+ * takes this small write again, the flight ends; until then it is tried
+ * every SCHED_STORE_RECORD seconds (the feed is not polled meanwhile, as
+ * nothing could be stored anyway).
+ */
+static void
+sched_record_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct flight *fl = t->data;
+	struct sched *s = fl->s;
+	struct store_fetch sf;
+	char ubuf[LOG_URL_LEN];
+	int rc;
+
+	sched_fetch_init(s, fl, fl->error, &sf);
+	/* Soon, not a whole interval: the trouble was ours, not the feed's. */
+	if (sf.next_poll > sf.fetched_at + SCHED_STORE_REPOLL)
+		sf.next_poll = sf.fetched_at + SCHED_STORE_REPOLL;
+	rc = store_commit_fetch(s->store, &sf, NULL);
+	log_escape(fl->url, ubuf, sizeof(ubuf));
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		if (!fl->warned)
+			log_err("feed %lld %s: cannot record the failure yet "
+			    "(%s); trying every %.0f s", (long long)fl->feed_id,
+			    ubuf, store_errmsg(s->store), SCHED_STORE_RECORD);
+		fl->warned = 1;
+		ev_timer_set(&fl->retry, SCHED_STORE_RECORD, 0.);
+		ev_timer_start(s->loop, &fl->retry);
+		return;
+	}
+	if (fl->warned)
+		log_info("feed %lld %s: failure recorded", (long long)fl->feed_id,
+		    ubuf);
+	sched_finish(s, fl);
+}
+
 /*
  * The poll could not be stored (lock held too long, disk full, I/O
  * error): its items are dropped and the validators kept, so the next
- * poll fetches them again.  Records that on the feed if the database
- * takes this small write; the lease set at the start brings the feed
- * back either way.
+ * poll fetches them again, and the feed's record says what happened.
  */
 static void
 sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 {
-	struct store_fetch sf;
 	char msg[SCHED_ERROR_LEN];
 
 	snprintf(msg, sizeof(msg), "the poll could not be stored: %s",
 	    store_errmsg(s->store));
 	log_err("feed %lld %s: %s; the feed is polled again later",
 	    (long long)fl->feed_id, url, msg);
-	sched_fetch_init(s, fl, msg, &sf);
-	if (store_commit_fetch(s->store, &sf, NULL) != STORE_OK)
-		log_err("feed %lld %s: cannot record the failure either: %s",
-		    (long long)fl->feed_id, url, store_errmsg(s->store));
+	s->stats.polls++;
+	s->stats.errors++;
+	s->stats.last_poll = time_now();
+	feed_doc_free(&fl->doc);	/* the items go, the message stays */
+	free(fl->error);
+	if ((fl->error = strdup(msg)) == NULL) {
+		sched_finish(s, fl);	/* the lease brings it back */
+		return;
+	}
+	ev_set_cb(&fl->retry, sched_record_cb);
+	sched_record_cb(s->loop, &fl->retry, 0);
 }
 
 /* Writes the outcome of a poll; the only way a flight ends. */
@@ -247,10 +300,10 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		log_info("feed %lld was removed while polling %s",
 		    (long long)fl->feed_id, ubuf);
 	else if (rc != STORE_OK) {
-		if (sched_commit_later(s, fl, error, not_modified, doc,
+		if (!sched_commit_later(s, fl, error, not_modified, doc,
 		    new_validators, ubuf))
-			return;
-		sched_commit_failed(s, fl, ubuf);
+			sched_commit_failed(s, fl, ubuf);
+		return;
 	} else if (error != NULL)
 		log_warn("feed %lld %s: %s", (long long)fl->feed_id, ubuf,
 		    log_escape(error, ebuf, sizeof(ebuf)));
@@ -272,11 +325,10 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		    (long long)st.batch, st.added);
 	s->stats.polls++;
 	s->stats.last_poll = sf.fetched_at;
-	s->stats.errors += error != NULL || rc != STORE_OK;
+	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
-	sched_remove(s, fl);
-	sched_kick(s);
+	sched_finish(s, fl);
 }
 
 static int
