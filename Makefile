@@ -125,11 +125,13 @@ clean:
 
 # Crash safety: kill -9 tidingsd 50 times while it ingests a 2,000-feed
 # farm (../shared/bench/gen_farm.py), checking the database after each
-# kill; then a write lock held past the retry bound.  About 2 minutes;
+# kill; kills during a schema migration; a write lock held past the
+# retry bound.  About 2-3 minutes;
 # numbers go to docs/RELIABILITY.md.
 STRESS_ITERATIONS ?= 50
 STRESS_FEEDS	?= 2000
 stress: all
 	@sh tests/stress/crash.sh $(STRESS_ITERATIONS) $(STRESS_FEEDS)
+	@python3 tests/stress/migrate_kill.py
 	@python3 tests/stress/lock_held.py
 .PHONY: stress
