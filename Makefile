@@ -107,6 +107,7 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/tidingsd.service > $(DESTDIR)$(UNITDIR)/tidingsd.service
 	sed 's|@BINDIR@|$(BINDIR)|g' systemd/tidings-digest.service > $(DESTDIR)$(UNITDIR)/tidings-digest.service
 	install -m 644 systemd/tidings-digest.timer $(DESTDIR)$(UNITDIR)/tidings-digest.timer
+	install -m 644 systemd/tidingsd.socket $(DESTDIR)$(UNITDIR)/tidingsd.socket
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tidingsd $(DESTDIR)$(BINDIR)/tidings \
@@ -115,7 +116,8 @@ uninstall:
 	    $(DESTDIR)$(MANPREFIX)/man8/tidingsd.8 \
 	    $(DESTDIR)$(UNITDIR)/tidingsd.service \
 	    $(DESTDIR)$(UNITDIR)/tidings-digest.service \
-	    $(DESTDIR)$(UNITDIR)/tidings-digest.timer
+	    $(DESTDIR)$(UNITDIR)/tidings-digest.timer \
+	    $(DESTDIR)$(UNITDIR)/tidingsd.socket
 
 clean:
 	rm -f common/*.o common/*.d common/*.a daemon/*.o daemon/*.d daemon/*.a \
@@ -180,3 +182,16 @@ fuzz-clean:
 	rm -f $(FUZZ_BIN)
 
 .PHONY: fuzz fuzz-clean
+
+# Crash safety: kill -9 tidingsd 50 times while it ingests a 2,000-feed
+# farm (../shared/bench/gen_farm.py), checking the database after each
+# kill; kills during a schema migration; a write lock held past the
+# retry bound.  About 2-3 minutes;
+# numbers go to docs/RELIABILITY.md.
+STRESS_ITERATIONS ?= 50
+STRESS_FEEDS	?= 2000
+stress: all
+	@sh tests/stress/crash.sh $(STRESS_ITERATIONS) $(STRESS_FEEDS)
+	@python3 tests/stress/migrate_kill.py
+	@python3 tests/stress/lock_held.py
+.PHONY: stress

@@ -46,6 +46,7 @@
 #include "bookmark.h"
 #include "feed.h"
 #include "log.h"
+#include "notify.h"
 #include "sched.h"
 #include "store.h"
 #include "util.h"
@@ -1511,7 +1512,12 @@ api_start(struct ev_loop *loop, const char *path, mode_t mode,
 	a->loop = loop;
 	a->ctx = ctx;
 	TAILQ_INIT(&a->conns);
-	if ((fd = api_listen(a, path, mode, err, errlen)) == -1) {
+	/*
+	 * A socket from systemd (tidingsd.socket) has its owner and mode
+	 * from the unit; dev/ino stay 0, so api_stop never unlinks it.
+	 */
+	if ((fd = notify_listen_fd()) == -1 &&
+	    (fd = api_listen(a, path, mode, err, errlen)) == -1) {
 		free(a->path);
 		free(a);
 		return NULL;

@@ -8,6 +8,7 @@
  * transfers in flight and close the database cleanly.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,7 +23,9 @@
 #include "api.h"
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "sched.h"
+#include "service.h"
 #include "store.h"
 #include "util.h"
 #include "worker.h"
@@ -31,6 +34,14 @@
 #define EXIT_CONFIG	78	/* sysexits' EX_CONFIG, as systemd expects */
 #define DIR_MODE	0700
 #define ERR_LEN		512
+#define COMMIT_LOG_MODE	0600
+
+/* Long options only; their values are past the range of single letters. */
+enum { OPT_TEST_COMMIT_LOG = 256 };
+static const struct option long_opts[] = {
+	{ "test-commit-log", required_argument, NULL, OPT_TEST_COMMIT_LOG },
+	{ NULL, 0, NULL, 0 },
+};
 
 struct daemon_state {
 	const char	*conf_path;
@@ -40,8 +51,11 @@ struct daemon_state {
 	struct sched	*sched;
 	struct worker_pool *pool;
 	struct api	*api;
+	struct service	*service;
 	struct api_ctx	 ctx;
 	char		*database;	/* owned copy: conf may be swapped */
+	const char	*commit_log;	/* --test-commit-log FILE, or NULL */
+	int		 commit_log_fd;
 	ev_signal	 sighup, sigint, sigterm;
 };
 
@@ -49,7 +63,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: tidingsd [-v] [-t] [-c FILE]\n"
+	    "usage: tidingsd [-v] [-t] [-c FILE] [--test-commit-log=FILE]\n"
 	    "\n"
 	    "News feed aggregator daemon: polls the feeds, stores their items\n"
 	    "and serves the tidings(1) client on a Unix socket.\n"
@@ -59,6 +73,8 @@ usage(FILE *out)
 	    "  -v        more log output (debug)\n"
 	    "  -V        print the version and exit\n"
 	    "  -h        this help\n"
+	    "  --test-commit-log=FILE  (tests only) write \"COMMITTED batch n\"\n"
+	    "            to FILE (- for standard output) after each commit\n"
 	    "\n"
 	    "Exit status: 0 clean shutdown, 1 runtime error, 2 usage error,\n"
 	    "78 configuration error.  See tidingsd(8) and tidings.conf(5).\n");
@@ -136,8 +152,10 @@ on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 	struct conf nc;
 	char err[ERR_LEN];
 
+	service_reloading(d->service);
 	if (conf_load(d->conf_path, &nc, err, sizeof(err)) != 0) {
 		log_err("reload failed, keeping the running config: %s", err);
+		service_reloaded(d->service);
 		return;
 	}
 	if (strcmp(nc.database, d->conf.database) != 0 ||
@@ -150,12 +168,16 @@ on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 	d->conf = nc;
 	log_info("configuration reloaded: %zu feeds in %s", d->conf.nfeeds,
 	    d->conf_path);
+	service_reloaded(d->service);
 }
 
 static void
 on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon_state *d = w->data;
+
 	log_info("received signal %d, shutting down", w->signum);
+	service_stopping(d->service);
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -191,6 +213,16 @@ daemon_run(struct daemon_state *d)
 	}
 	if ((d->database = strdup(d->conf.database)) == NULL)
 		return 1;
+	if (d->commit_log != NULL) {
+		d->commit_log_fd = strcmp(d->commit_log, "-") == 0 ?
+		    STDOUT_FILENO : open(d->commit_log, O_WRONLY | O_APPEND |
+		    O_CREAT | O_CLOEXEC, COMMIT_LOG_MODE);
+		if (d->commit_log_fd == -1) {
+			log_err("%s: %s", d->commit_log, strerror(errno));
+			return 1;
+		}
+		sched_set_commit_log(d->sched, d->commit_log_fd);
+	}
 	d->ctx.store = d->store;
 	d->ctx.sched = d->sched;
 	d->ctx.version = TIDINGS_VERSION;
@@ -206,12 +238,16 @@ daemon_run(struct daemon_state *d)
 	ev_signal_init(&d->sigint, on_sigterm, SIGINT);
 	ev_signal_init(&d->sigterm, on_sigterm, SIGTERM);
 	d->sighup.data = d;
+	d->sigint.data = d;
+	d->sigterm.data = d;
 	ev_signal_start(d->loop, &d->sighup);
 	ev_signal_start(d->loop, &d->sigint);
 	ev_signal_start(d->loop, &d->sigterm);
 	log_info("tidingsd %s started: %zu config feeds, %d parser workers, "
 	    "database %s, socket %s", TIDINGS_VERSION, d->conf.nfeeds,
 	    nworkers, d->conf.database, d->conf.socket);
+	/* Database open, API listening: now we are ready. */
+	d->service = service_ready(d->loop, d->store, d->sched);
 	ev_run(d->loop, 0);
 	return 0;
 }
@@ -219,12 +255,15 @@ daemon_run(struct daemon_state *d)
 static void
 daemon_cleanup(struct daemon_state *d)
 {
+	service_free(d->service);
 	api_stop(d->api);
 	sched_free(d->sched);		/* cancels transfers in flight */
 	worker_pool_free(d->pool);
 	store_close(d->store);
 	conf_free(&d->conf);
 	free(d->database);
+	if (d->commit_log_fd > STDERR_FILENO)
+		close(d->commit_log_fd);
 }
 
 int
@@ -240,10 +279,15 @@ main(int argc, char **argv)
 		log_init("tidingsd-parser", LOG_LVL_WARN);
 		return worker_main(atoi(argv[2]), strtoll(argv[3], NULL, 10));
 	}
+	/* Before anything can open a descriptor that lands on fd 3. */
+	notify_listen_init();
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT_PATH;
-	while ((ch = getopt(argc, argv, "c:tvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tvVh", long_opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_TEST_COMMIT_LOG:
+			d.commit_log = optarg;
+			break;
 		case 'c':
 			d.conf_path = optarg;
 			break;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ev.h>
 
@@ -25,6 +26,18 @@
 #define SCHED_ERROR_LEN		512
 #define SCHED_IDLE_RETRY	1.0	/* seconds */
 #define LOG_URL_LEN		200
+/*
+ * A commit refused because another process holds the database lock is
+ * retried from a timer (the loop keeps serving meanwhile), after 0.5,
+ * 1, 2, 4 and 8 s; then the poll is given up and the feed's record says
+ * so (see sched_record_cb).
+ */
+#define SCHED_STORE_RETRIES	5
+#define SCHED_STORE_BACKOFF	0.5	/* seconds, doubled per retry */
+/* Then the failure record is written as soon as it fits, tried this often, */
+#define SCHED_STORE_RECORD	10.0	/* seconds */
+/* and the feed is polled again this soon (or at its interval if sooner). */
+#define SCHED_STORE_REPOLL	300	/* seconds */
 
 struct flight {
 	struct sched	*s;
@@ -36,6 +49,15 @@ struct flight {
 	char		*etag;
 	char		*last_modified;
 	double		 seconds;
+	/* What the poll brought, kept while its commit is retried. */
+	struct feed_doc	 doc;
+	char		*error;
+	int		 not_modified;
+	int		 new_validators;
+	int		 has_doc;
+	int		 retries;
+	int		 warned;	/* "cannot record the failure yet" logged */
+	ev_timer	 retry;
 };
 
 struct sched {
@@ -51,8 +73,7 @@ struct sched {
 	struct flight	**flights;
 	size_t		 nflights;
 	struct sched_stats stats;
-	int		 commit_log;	/* test switch: print COMMITTED lines */
-	uint64_t	 commits;
+	int		 commit_log;	/* test switch: fd for COMMITTED lines, or -1 */
 };
 
 static void sched_fetched(void *arg, struct fetch_result *);
@@ -62,9 +83,12 @@ flight_free(struct flight *fl)
 {
 	if (fl == NULL)
 		return;
+	ev_timer_stop(fl->s->loop, &fl->retry);
 	free(fl->url);
 	free(fl->etag);
 	free(fl->last_modified);
+	free(fl->error);
+	feed_doc_free(&fl->doc);
 	free(fl);
 }
 
@@ -121,6 +145,138 @@ sched_kick(struct sched *s)
 	ev_timer_start(s->loop, &s->timer);
 }
 
+static void sched_commit(struct sched *, struct flight *, const char *,
+    int, const struct feed_doc *, int);
+
+static void
+sched_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct flight *fl = t->data;
+
+	sched_commit(fl->s, fl, fl->error, fl->not_modified,
+	    fl->has_doc ? &fl->doc : NULL, fl->new_validators);
+}
+
+/*
+ * A commit failed: keeps the poll for a retry when the database was only
+ * locked by another process.  1 when a retry is armed (the flight lives
+ * on), 0 when the caller must end the flight.
+ */
+static int
+sched_commit_later(struct sched *s, struct flight *fl, const char *error,
+    int not_modified, const struct feed_doc *doc, int new_validators,
+    const char *url)
+{
+	double delay;
+
+	if (!store_err_busy(s->store) || fl->retries >= SCHED_STORE_RETRIES)
+		return 0;
+	/* The first failure moves what the poll brought into the flight. */
+	if (error != fl->error) {
+		free(fl->error);
+		fl->error = NULL;
+		if (error != NULL && (fl->error = strdup(error)) == NULL)
+			return 0;
+	}
+	if (doc != NULL && doc != &fl->doc)
+		return 0;	/* sched_parsed always passes &fl->doc */
+	fl->has_doc = doc != NULL;
+	fl->not_modified = not_modified;
+	fl->new_validators = new_validators;
+	delay = SCHED_STORE_BACKOFF * (double)(1 << fl->retries);
+	fl->retries++;
+	log_warn("feed %lld %s: cannot store the poll: %s; retry %d of %d "
+	    "in %.1f s", (long long)fl->feed_id, url, store_errmsg(s->store),
+	    fl->retries, SCHED_STORE_RETRIES, delay);
+	ev_timer_set(&fl->retry, delay, 0.);
+	ev_timer_start(s->loop, &fl->retry);
+	return 1;
+}
+
+/* The outcome of fl as of now, with error (NULL: success) and no items. */
+static void
+sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
+    struct store_fetch *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->feed_id = fl->feed_id;
+	sf->fetched_at = time_now();
+	sf->next_poll = sf->fetched_at + sched_interval(s, fl->interval);
+	sf->http_status = fl->status;
+	sf->error = error;
+}
+
+static void
+sched_finish(struct sched *s, struct flight *fl)
+{
+	sched_remove(s, fl);
+	sched_kick(s);
+}
+
+/*
+ * Records a poll that could not be stored on its feed: once the database
+ * takes this small write again, the flight ends; until then it is tried
+ * every SCHED_STORE_RECORD seconds (the feed is not polled meanwhile, as
+ * nothing could be stored anyway).
+ */
+static void
+sched_record_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct flight *fl = t->data;
+	struct sched *s = fl->s;
+	struct store_fetch sf;
+	char ubuf[LOG_URL_LEN];
+	int rc;
+
+	sched_fetch_init(s, fl, fl->error, &sf);
+	/* Soon, not a whole interval: the trouble was ours, not the feed's. */
+	if (sf.next_poll > sf.fetched_at + SCHED_STORE_REPOLL)
+		sf.next_poll = sf.fetched_at + SCHED_STORE_REPOLL;
+	rc = store_commit_fetch(s->store, &sf, NULL);
+	log_escape(fl->url, ubuf, sizeof(ubuf));
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		if (!fl->warned)
+			log_err("feed %lld %s: cannot record the failure yet "
+			    "(%s); trying every %.0f s", (long long)fl->feed_id,
+			    ubuf, store_errmsg(s->store), SCHED_STORE_RECORD);
+		fl->warned = 1;
+		ev_timer_set(&fl->retry, SCHED_STORE_RECORD, 0.);
+		ev_timer_start(s->loop, &fl->retry);
+		return;
+	}
+	if (fl->warned)
+		log_info("feed %lld %s: failure recorded", (long long)fl->feed_id,
+		    ubuf);
+	sched_finish(s, fl);
+}
+
+/*
+ * The poll could not be stored (lock held too long, disk full, I/O
+ * error): its items are dropped and the validators kept, so the next
+ * poll fetches them again, and the feed's record says what happened.
+ */
+static void
+sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
+{
+	char msg[SCHED_ERROR_LEN];
+
+	snprintf(msg, sizeof(msg), "the poll could not be stored: %s",
+	    store_errmsg(s->store));
+	log_err("feed %lld %s: %s; the feed is polled again later",
+	    (long long)fl->feed_id, url, msg);
+	s->stats.polls++;
+	s->stats.errors++;
+	s->stats.last_poll = time_now();
+	feed_doc_free(&fl->doc);	/* the items go, the message stays */
+	free(fl->error);
+	if ((fl->error = strdup(msg)) == NULL) {
+		sched_finish(s, fl);	/* the lease brings it back */
+		return;
+	}
+	ev_set_cb(&fl->retry, sched_record_cb);
+	sched_record_cb(s->loop, &fl->retry, 0);
+}
+
 /* Writes the outcome of a poll; the only way a flight ends. */
 static void
 sched_commit(struct sched *s, struct flight *fl, const char *error,
@@ -131,13 +287,8 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	char ubuf[LOG_URL_LEN], ebuf[SCHED_ERROR_LEN];
 	int rc;
 
-	memset(&sf, 0, sizeof(sf));
 	memset(&st, 0, sizeof(st));
-	sf.feed_id = fl->feed_id;
-	sf.fetched_at = time_now();
-	sf.next_poll = sf.fetched_at + sched_interval(s, fl->interval);
-	sf.http_status = fl->status;
-	sf.error = error;
+	sched_fetch_init(s, fl, error, &sf);
 	sf.not_modified = not_modified;
 	sf.doc = doc;
 	sf.new_validators = new_validators;
@@ -148,30 +299,36 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	if (rc == STORE_NOTFOUND)
 		log_info("feed %lld was removed while polling %s",
 		    (long long)fl->feed_id, ubuf);
-	else if (rc != STORE_OK)
-		log_err("feed %lld %s: cannot store the poll: %s",
-		    (long long)fl->feed_id, ubuf, store_errmsg(s->store));
-	else if (error != NULL)
+	else if (rc != STORE_OK) {
+		if (!sched_commit_later(s, fl, error, not_modified, doc,
+		    new_validators, ubuf))
+			sched_commit_failed(s, fl, ubuf);
+		return;
+	} else if (error != NULL)
 		log_warn("feed %lld %s: %s", (long long)fl->feed_id, ubuf,
 		    log_escape(error, ebuf, sizeof(ebuf)));
 	else if (not_modified)
 		log_debug("feed %lld %s: not modified (%.2f s)",
 		    (long long)fl->feed_id, ubuf, fl->seconds);
 	else
-		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)",
+		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)%s",
 		    (long long)fl->feed_id, ubuf, fl->status, st.added,
-		    st.updated, fl->seconds);
-	if (rc == STORE_OK && s->commit_log) {
-		printf("COMMITTED %llu %zu\n", (unsigned long long)++s->commits,
-		    st.added + st.updated);
-		fflush(stdout);
-	}
+		    st.updated, fl->seconds, fl->retries > 0 ?
+		    " after the database was locked" : "");
+	/*
+	 * The crash-test oracle: written only after COMMIT returned, and
+	 * only for commits that stored new items (their batch number is in
+	 * the database, so a checker can find exactly those rows again).
+	 */
+	if (rc == STORE_OK && s->commit_log != -1 && st.added > 0)
+		dprintf(s->commit_log, "COMMITTED %lld %zu\n",
+		    (long long)st.batch, st.added);
 	s->stats.polls++;
+	s->stats.last_poll = sf.fetched_at;
 	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
-	sched_remove(s, fl);
-	sched_kick(s);
+	sched_finish(s, fl);
 }
 
 static int
@@ -186,6 +343,9 @@ sched_start(struct sched *s, const struct store_feed *feed, int64_t now)
 		return -1;
 	}
 	fl->s = s;
+	feed_doc_init(&fl->doc);
+	ev_init(&fl->retry, sched_retry_cb);
+	fl->retry.data = fl;
 	fl->feed_id = feed->id;
 	fl->interval = feed->interval;
 	fl->started = now;
@@ -322,17 +482,20 @@ sched_parsed(void *tag, int rc, struct feed_doc *doc, const char *error)
 		sched_commit(s, fl, error, 0, NULL, 0);
 		return;
 	}
-	if (doc->error != NULL) {
+	/* The flight owns the document now, in case the commit waits. */
+	fl->doc = *doc;
+	feed_doc_init(doc);
+	if (fl->doc.error != NULL) {
 		/*
 		 * Keep the complete items, but not the validators: the next
 		 * poll must fetch the whole document again.
 		 */
 		snprintf(msg, sizeof(msg), "feed is not well-formed: %s",
-		    doc->error);
-		sched_commit(s, fl, msg, 0, doc, 0);
+		    fl->doc.error);
+		sched_commit(s, fl, msg, 0, &fl->doc, 0);
 		return;
 	}
-	sched_commit(s, fl, NULL, 0, doc, 1);
+	sched_commit(s, fl, NULL, 0, &fl->doc, 1);
 }
 
 static void
@@ -375,7 +538,7 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 	s->pool = pool;
 	/* The transfer limit is the flight limit: one flight, one connection. */
 	s->max_flights = (size_t)c->max_connections;
-	s->commit_log = cl != NULL && *cl == '1';
+	s->commit_log = cl != NULL && *cl == '1' ? STDOUT_FILENO : -1;
 	if ((s->flights = calloc(s->max_flights, sizeof(*s->flights))) == NULL)
 		goto fail;
 	sched_fetch_opts(c, &o);
@@ -440,6 +603,12 @@ sched_refresh_all(struct sched *s)
 	free(ids);
 	sched_kick(s);
 	return done;
+}
+
+void
+sched_set_commit_log(struct sched *s, int fd)
+{
+	s->commit_log = fd;
 }
 
 void

@@ -35,6 +35,7 @@ struct sched_stats {
 	uint64_t errors;	/* of which failed */
 	uint64_t not_modified;	/* of which 304 */
 	uint64_t items_added;
+	int64_t	 last_poll;	/* Unix seconds of the last finished poll, 0 */
 };
 
 /* Makes feed id due now.  STORE_OK or STORE_NOTFOUND. */
@@ -44,5 +45,10 @@ size_t	sched_refresh_all(struct sched *);
 /* Feeds were added or removed: re-read the earliest due time. */
 void	sched_kick(struct sched *);
 void	sched_stats(const struct sched *, struct sched_stats *);
+/*
+ * Test-only: after each commit that stored new items, write
+ * "COMMITTED <batch> <n>" to fd (-1: off).  The crash tests' oracle.
+ */
+void	sched_set_commit_log(struct sched *, int fd);
 
 #endif

@@ -8,7 +8,7 @@
  * not log (callers report store_errmsg() once) and must not be used
  * across fork().
  *
- * Schema (version 1):
+ * Schema (version 2):
  *
  *   feeds       one row per subscription.  title is the user's or the
  *               config's name, site_title/site_link/description what the
@@ -25,6 +25,9 @@
  *   stories     a cache of aggregates of their items (sources, times,
  *               title), refreshed whenever an item joins, changes or
  *               leaves; a story without items is deleted.
+ *   batch       items.batch / feeds.last_batch: the ingest sequence
+ *               number of the poll commit that first stored an item
+ *               (NULL for items from before version 2).
  *
  * Times are Unix seconds; NULL where feed.h says TIME_NONE.
  */
@@ -47,7 +50,12 @@
 #include "util.h"
 
 #define STORE_ERR_LEN		256
-#define STORE_BUSY_TIMEOUT_MS	5000
+/*
+ * How long one statement waits for another process's lock.  Short: it
+ * blocks the event loop, and the scheduler retries a locked commit from
+ * a timer (sched.c) instead of waiting here.
+ */
+#define STORE_BUSY_TIMEOUT_MS	1000
 /* Per-connection limits (hostile/NOTES.md section 5). */
 #define STORE_MAX_LENGTH	(16 * 1024 * 1024)	/* string, blob, row */
 #define STORE_MAX_SQL_LENGTH	100000
@@ -160,6 +168,15 @@ static const char *const store_migrations[] = {
 	"  until INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"PRAGMA user_version = 3;",
+	/*
+	 * 4: the ingest sequence.  items.batch is the number of the poll
+	 * commit that first stored the item, feeds.last_batch the latest
+	 * such number of the feed; both are written in that commit, so a
+	 * crash test can prove every reported commit whole and alone.
+	 */
+	"ALTER TABLE items ADD COLUMN batch INTEGER;"
+	"ALTER TABLE feeds ADD COLUMN last_batch INTEGER;"
+	"PRAGMA user_version = 4;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -207,6 +224,9 @@ enum store_stmt {
 	ST_FEED_EDIT,
 	ST_FEED_PAUSE,
 	ST_FEED_FROM_CONFIG,
+	ST_BATCH_NEXT,
+	ST_BATCH_ITEMS,
+	ST_BATCH_FEED,
 	ST_COUNT
 };
 
@@ -414,12 +434,19 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_FEED_PAUSE] = "UPDATE feeds SET paused = ?2,"
 	    " next_poll = CASE WHEN ?2 = 0 AND paused = 1 THEN ?3"
 	    "  ELSE next_poll END WHERE id = ?1",
+	/* The ingest sequence (migration 4): one number per commit that adds. */
+	[ST_BATCH_NEXT] = "SELECT coalesce(max(last_batch), 0) + 1 FROM feeds",
+	/* New rows of this commit are the feed's rows with no batch yet. */
+	[ST_BATCH_ITEMS] = "UPDATE items SET batch = ?2"
+	    " WHERE feed_id = ?1 AND batch IS NULL",
+	[ST_BATCH_FEED] = "UPDATE feeds SET last_batch = ?2 WHERE id = ?1",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 err[STORE_ERR_LEN];
+	int		 code;		/* SQLite's primary code of that error */
 };
 
 /* A growable list of ids. */
@@ -435,6 +462,7 @@ store_seterr(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
 
+	s->code = 0;
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
@@ -445,6 +473,14 @@ static void
 store_dberr(struct store *s)
 {
 	store_seterr(s, "%s", sqlite3_errmsg(s->db));
+	s->code = sqlite3_errcode(s->db) & 0xff;
+}
+
+int
+store_err_busy(struct store *s)
+{
+	return s != NULL && (s->code == SQLITE_BUSY ||
+	    s->code == SQLITE_LOCKED);
 }
 
 const char *
@@ -1457,6 +1493,30 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	return rc;
 }
 
+/* Gives the items this commit added the next ingest sequence number. */
+static int
+batch_stamp(struct store *s, int64_t feed_id, int64_t *batch)
+{
+	sqlite3_stmt *st = s->st[ST_BATCH_NEXT];
+	int rc;
+
+	if ((rc = stmt_step(s, st)) != SQLITE_ROW) {
+		stmt_done(st);
+		return STORE_ERR;
+	}
+	*batch = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	st = s->st[ST_BATCH_ITEMS];
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, *batch);
+	if ((rc = stmt_exec(s, st)) != STORE_OK)
+		return rc;
+	st = s->st[ST_BATCH_FEED];
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, *batch);
+	return stmt_exec(s, st);
+}
+
 int
 store_commit_fetch(struct store *s, const struct store_fetch *f,
     struct store_ingest *stats)
@@ -1491,6 +1551,8 @@ store_commit_fetch(struct store *s, const struct store_fetch *f,
 	for (i = 0; doc != NULL && i < doc->nitems && rc == STORE_OK; i++)
 		rc = item_upsert(s, f->feed_id, f->fetched_at, &doc->items[i],
 		    &local);
+	if (rc == STORE_OK && local.added > 0)
+		rc = batch_stamp(s, f->feed_id, &local.batch);
 	if (rc != STORE_OK)
 		goto rollback;
 

@@ -75,6 +75,7 @@ struct store_ingest {
 	size_t	 added;		/* new items */
 	size_t	 updated;	/* existing items whose content changed */
 	size_t	 unchanged;
+	int64_t	 batch;		/* ingest sequence number when added > 0 */
 };
 
 /* Filters for listings; zero/NULL fields mean "no filter". */
@@ -96,6 +97,11 @@ struct store_query {
 struct store *store_open(const char *path, char *err, size_t errlen);
 void	 store_close(struct store *);	/* NULL ok; closes cleanly */
 const char *store_errmsg(struct store *);
+/*
+ * Whether the last STORE_ERR was another process holding a lock
+ * (SQLITE_BUSY/LOCKED after the busy timeout): worth retrying soon.
+ */
+int	 store_err_busy(struct store *);
 
 /* Feeds */
 int	 store_feed_add(struct store *, const char *url, const char *title,

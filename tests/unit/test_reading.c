@@ -346,9 +346,12 @@ main(void)
 
 	/*
 	 * A database from before the index: the migration builds it from
-	 * the items already stored.
+	 * the items already stored.  Undoes every step after 1 (a new
+	 * migration step must be undone here too).
 	 */
 	CHECK(sql_exec("DROP TABLE items_fts; DROP TABLE bookmarks; "
+	    "ALTER TABLE items DROP COLUMN batch; "
+	    "ALTER TABLE feeds DROP COLUMN last_batch; "
 	    "PRAGMA user_version = 1;") == 0);
 	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
