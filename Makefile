@@ -120,3 +120,10 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# Story clustering: the evaluation tool (labelled data through daemon/cluster.c).
+tests/cluster-eval: tests/cluster-eval.c daemon/libdaemon.a common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+.PHONY: cluster-eval
+cluster-eval: tests/cluster-eval
