@@ -33,13 +33,13 @@ static const char *const cluster_stop[] = {
 	"and", "any", "are", "as", "at", "be", "been", "before", "being",
 	"but", "by", "can", "could", "did", "do", "does", "for", "from",
 	"had", "has", "have", "he", "her", "his", "how", "i", "if", "in",
-	"into", "is", "it", "its", "just", "more", "most", "new", "no",
+	"into", "is", "it", "its", "just", "more", "most", "no",
 	"not", "of", "on", "one", "or", "our", "out", "over", "s", "says",
 	"said", "say", "she", "so", "some", "than", "that", "the", "their",
 	"them", "then", "there", "these", "they", "this", "to", "up", "us",
 	"was", "we", "were", "what", "when", "where", "which", "who", "why",
 	"will", "with", "would", "you", "your", "after", "amid", "now",
-	"first", "since", "time", "year", "years", "day", "week", "news",
+	"since", "year", "years", "day", "week", "news",
 	"live", "latest", "update", "updates", "video", "watch",
 };
 
@@ -533,7 +533,8 @@ in_window(const struct cluster *c, const struct cstory *s, int64_t t)
 {
 	if (c->p.window <= 0)
 		return 1;
-	return t >= s->first - c->p.window && t <= s->last + c->p.window;
+	/* Strict: "within 72 h" leaves out what is exactly 72 h away. */
+	return t > s->first - c->p.window && t < s->last + c->p.window;
 }
 
 int

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 /* Defaults of the [cluster] section. */
-#define CLUSTER_THRESHOLD_DEFAULT	0.30
+#define CLUSTER_THRESHOLD_DEFAULT	0.20
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
 /* How many shared terms a match explains itself with. */
 #define CLUSTER_WHY_TERMS		5

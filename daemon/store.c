@@ -40,6 +40,7 @@
 
 #include "feed.h"
 #include "store.h"
+#include "cluster.h"
 #include "story.h"
 #include "url.h"
 #include "util.h"
@@ -141,6 +142,12 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX items_time ON items(coalesce(published, first_seen), id);"
 	"CREATE INDEX items_unread ON items(story_id) WHERE read = 0;"
 	"PRAGMA user_version = 1;",
+	/* 2: why clustering joined an item to its story (`show --why`). */
+	"ALTER TABLE items ADD COLUMN cluster_score REAL;"
+	"ALTER TABLE items ADD COLUMN cluster_terms TEXT;"
+	/* A feed with cluster = 0 keeps every item a story of its own. */
+	"ALTER TABLE feeds ADD COLUMN cluster INTEGER NOT NULL DEFAULT 1;"
+	"PRAGMA user_version = 2;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -180,6 +187,10 @@ enum store_stmt {
 	ST_STORY_ONE,
 	ST_STORY_ITEMS,
 	ST_ITEMS,
+	ST_ITEM_CLUSTER,
+	ST_CLUSTER_LOAD,
+	ST_FEED_SET_CLUSTER,
+	ST_FEED_CLUSTER,
 	ST_COUNT
 };
 
@@ -187,7 +198,8 @@ enum store_stmt {
 #define ITEM_COLUMNS \
 	"SELECT i.id, i.feed_id, coalesce(f.title, f.site_title), i.story_id," \
 	" i.title, i.link, i.guid, i.published, i.updated, i.first_seen," \
-	" i.author, i.summary, i.read, i.starred" \
+	" i.author, i.summary, i.read, i.starred, i.cluster_score," \
+	" i.cluster_terms" \
 	" FROM items i JOIN feeds f ON f.id = i.feed_id"
 
 /* The columns of a Story row, shared by ST_STORIES and ST_STORY_ONE. */
@@ -225,7 +237,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    " ORDER BY abs(coalesce(published, first_seen) - ?4), id LIMIT 1",
 	[ST_STORY_NEW] = "INSERT INTO stories (title, first_seen, published,"
 	    " updated, sources) VALUES (NULL, ?1, ?1, ?1, 0)",
-	/* The best item is, for now, the earliest one with a title. */
+	/*
+	 * The best title: the headline most outlets used (same title key),
+	 * then the one clustering found most central (highest join score),
+	 * then the earliest.
+	 */
 	[ST_STORY_REFRESH] = "UPDATE stories SET"
 	    " sources = (SELECT count(DISTINCT feed_id) FROM items"
 	    "  WHERE story_id = ?1),"
@@ -235,9 +251,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    "  FROM items WHERE story_id = ?1),"
 	    " updated = (SELECT max(first_seen) FROM items"
 	    "  WHERE story_id = ?1),"
-	    " title = (SELECT title FROM items WHERE story_id = ?1"
-	    "  ORDER BY title IS NULL, coalesce(published, first_seen), id"
-	    "  LIMIT 1)"
+	    " title = (SELECT title FROM items i WHERE story_id = ?1"
+	    "  ORDER BY title IS NULL, (SELECT count(*) FROM items j"
+	    "   WHERE j.story_id = ?1 AND j.title_key = i.title_key) DESC,"
+	    "  coalesce(cluster_score, 0) DESC,"
+	    "  coalesce(published, first_seen), id LIMIT 1)"
 	    " WHERE id = ?1 AND EXISTS (SELECT 1 FROM items"
 	    "  WHERE story_id = ?1)",
 	[ST_STORY_DELETE_EMPTY] = "DELETE FROM stories WHERE id = ?1"
@@ -319,12 +337,28 @@ static const char *const store_sql[ST_COUNT] = {
 	    " AND (?5 IS NULL OR i.feed_id = ?5)"
 	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
 	    " LIMIT ?6",
+	[ST_ITEM_CLUSTER] = "UPDATE items SET cluster_score = ?2,"
+	    " cluster_terms = ?3 WHERE id = ?1",
+	/* The recent window, oldest first, to rebuild the clustering index. */
+	[ST_CLUSTER_LOAD] = "SELECT i.story_id, i.title, i.summary,"
+	    " coalesce(i.published, i.first_seen) FROM items i"
+	    " JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE i.story_id IS NOT NULL AND f.cluster = 1"
+	    " AND coalesce(i.published, i.first_seen) >= ?1"
+	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
+	[ST_FEED_SET_CLUSTER] = "UPDATE feeds SET cluster = ?2 WHERE id = ?1",
+	[ST_FEED_CLUSTER] = "SELECT cluster FROM feeds WHERE id = ?1",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 err[STORE_ERR_LEN];
+	/* Clustering: the index of the recent window, built on first use. */
+	struct cluster_params cparams;
+	int		 cenabled;
+	int		 creopen;
+	struct cluster	*cl;
 };
 
 /* A growable list of ids. */
@@ -491,6 +525,9 @@ tx_rollback(struct store *s)
 	char saved[STORE_ERR_LEN];
 
 	/* Some errors roll back by themselves. */
+	/* The clustering index may hold what is undone: rebuild it. */
+	cluster_free(s->cl);
+	s->cl = NULL;
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	memcpy(saved, s->err, sizeof(saved));
@@ -626,6 +663,9 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->cparams.threshold = CLUSTER_THRESHOLD_DEFAULT;
+	s->cparams.window = CLUSTER_WINDOW_DEFAULT;
+	s->cenabled = 1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
@@ -655,6 +695,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	cluster_free(s->cl);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL) {
@@ -903,6 +944,16 @@ store_feed_get(struct store *s, int64_t id, struct store_feed *out)
 	return rc;
 }
 
+static int
+feed_set_cluster(struct store *s, int64_t id, int on)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_SET_CLUSTER];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, on);
+	return stmt_exec(s, st);
+}
+
 int
 store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 {
@@ -933,6 +984,8 @@ store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 		if (rc == STORE_NOTFOUND) {
 			rc = feed_insert(s, urls[i], cf[i].name, cf[i].tags,
 			    cf[i].interval, 1, now, &id);
+			if (rc == STORE_OK)
+				rc = feed_set_cluster(s, id, !cf[i].no_cluster);
 			continue;
 		}
 		if (rc != STORE_OK)
@@ -943,6 +996,8 @@ store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 		sqlite3_bind_int64(st, 3, cf[i].interval);
 		if ((rc = stmt_exec(s, st)) == STORE_OK)
 			rc = feed_set_tags(s, id, cf[i].tags);
+		if (rc == STORE_OK)
+			rc = feed_set_cluster(s, id, !cf[i].no_cluster);
 	}
 	if (rc != STORE_OK)
 		goto rollback;
@@ -1075,15 +1130,120 @@ store_feed_ids(struct store *s, int64_t **ids, size_t *n)
 
 /* Committing a poll */
 
+void
+store_cluster_configure(struct store *s, const struct cluster_params *p,
+    int enabled, int reopen)
+{
+	s->cparams = *p;
+	s->cenabled = enabled;
+	s->creopen = reopen;
+	cluster_free(s->cl);	/* rebuilt with the new window on use */
+	s->cl = NULL;
+}
+
+/* 1 when the feed's items are clustered, 0 when excluded, -1 on error. */
+static int
+feed_clustered(struct store *s, int64_t feed_id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_CLUSTER];
+	int rc, on = 1;
+
+	sqlite3_bind_int64(st, 1, feed_id);
+	rc = stmt_step(s, st);
+	if (rc == SQLITE_ROW)
+		on = sqlite3_column_int(st, 0) != 0;
+	stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? on : -1;
+}
+
+/*
+ * Builds the clustering index from the items of the recent window (all
+ * items when the window is off) unless it is there already.
+ */
+static int
+store_cluster_index(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_CLUSTER_LOAD];
+	struct cluster_doc *d;
+	int64_t since = INT64_MIN;
+	int rc;
+
+	if (s->cl != NULL)
+		return STORE_OK;
+	if ((s->cl = cluster_new(&s->cparams)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (s->cparams.window > 0)
+		since = time_now() - 2 * s->cparams.window;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		d = cluster_doc_new(s->cl,
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2));
+		if (d == NULL || cluster_add(s->cl, d,
+		    sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 3)) == -1) {
+			cluster_doc_free(d);
+			store_seterr(s, "out of memory");
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		cluster_doc_free(d);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		cluster_free(s->cl);
+		s->cl = NULL;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int story_rule(struct store *, const char *, const char *, int64_t,
+    int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
+
 /*
  * Chooses the story a new item joins: the story of an item with the same
  * canonical link (any feed), else of an item with the same title key
  * whose time is within STORE_STORY_TITLE_WINDOW of t, else a new one.
- * The one place the grouping rule lives, to be replaced by clustering.
+ * else (clustering on, feed not excluded) the best-matching story of the
+ * clustering index, else a new one.  The item joins the index either way.
+ * m says why (m->story 0: not by clustering).
  */
 static int
-story_assign(struct store *s, const char *canonical, const char *title_key,
-    int64_t t, int64_t first_seen, int64_t *story)
+story_assign(struct store *s, int64_t feed_id, const char *canonical,
+    const char *title_key, const struct feed_item *it, int64_t t,
+    int64_t first_seen, int64_t *story, struct cluster_match *m)
+{
+	struct cluster_doc *doc = NULL;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (s->cenabled && (rc = feed_clustered(s, feed_id)) != 0) {
+		if (rc < 0 || store_cluster_index(s) != STORE_OK)
+			return STORE_ERR;
+		if ((doc = cluster_doc_new(s->cl, it->title, it->summary)) ==
+		    NULL) {
+			store_seterr(s, "out of memory");
+			return STORE_ERR;
+		}
+	}
+	rc = story_rule(s, canonical, title_key, t, first_seen, doc, m, story);
+	if (rc == STORE_OK && doc != NULL &&
+	    cluster_add(s->cl, doc, *story, t) == -1) {
+		store_seterr(s, "out of memory");
+		rc = STORE_ERR;
+	}
+	cluster_doc_free(doc);
+	return rc;
+}
+
+/* story_assign's rules in order; doc NULL when not clustering. */
+static int
+story_rule(struct store *s, const char *canonical, const char *title_key,
+    int64_t t, int64_t first_seen, const struct cluster_doc *doc,
+    struct cluster_match *m, int64_t *story)
 {
 	sqlite3_stmt *st;
 	int64_t lo, hi;
@@ -1119,6 +1279,13 @@ story_assign(struct store *s, const char *canonical, const char *title_key,
 			return STORE_OK;
 		if (rc != SQLITE_DONE)
 			return STORE_ERR;
+	}
+	if (doc != NULL) {
+		cluster_match(s->cl, doc, t, m);
+		if (m->story != 0) {
+			*story = m->story;
+			return STORE_OK;
+		}
 	}
 	st = s->st[ST_STORY_NEW];
 	sqlite3_bind_int64(st, 1, first_seen);
@@ -1194,6 +1361,28 @@ item_uid(const struct feed_item *it)
 	return u;
 }
 
+/* Records why clustering joined item to its story, for `show --why`. */
+static int
+item_why(struct store *s, int64_t item, const struct cluster_match *m)
+{
+	sqlite3_stmt *st = s->st[ST_ITEM_CLUSTER];
+	json_t *a = json_array();
+	char *terms;
+	int i, rc;
+
+	for (i = 0; a != NULL && i < CLUSTER_WHY_TERMS; i++)
+		if (m->terms[i][0] != '\0')
+			json_array_append_new(a, json_string(m->terms[i]));
+	terms = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	sqlite3_bind_int64(st, 1, item);
+	sqlite3_bind_double(st, 2, m->score);
+	bind_text(st, 3, terms, STORE_MAX_JSON);
+	rc = stmt_exec(s, st);
+	free(terms);
+	return rc;
+}
+
 /* Inserts or updates one item of a fetched document; inside the tx. */
 static int
 item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
@@ -1201,7 +1390,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 {
 	sqlite3_stmt *st;
 	char *uid, *canonical = NULL, *key = NULL, *cats = NULL, *encs = NULL;
-	int64_t id = 0, story = 0;
+	int64_t id = 0, story = 0, t;
+	struct cluster_match m;
 	int rc, found;
 
 	/* With no guid, link or title there is nothing to know it again by. */
@@ -1260,8 +1450,10 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		goto done;
 	}
 
-	rc = story_assign(s, canonical, key, it->published != TIME_NONE ?
-	    it->published : fetched_at, fetched_at, &story);
+	/* The story's time is when it happened; first seen when unknown. */
+	t = it->published != TIME_NONE ? it->published : fetched_at;
+	rc = story_assign(s, feed_id, canonical, key, it, t, fetched_at,
+	    &story, &m);
 	if (rc != STORE_OK)
 		goto done;
 	st = s->st[ST_ITEM_INSERT];
@@ -1284,6 +1476,9 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	if ((rc = stmt_exec(s, st)) != STORE_OK)
 		goto done;
 	stats->added++;
+	if (m.story != 0 &&
+	    (rc = item_why(s, sqlite3_last_insert_rowid(s->db), &m)) != STORE_OK)
+		goto done;
 	rc = story_tidy(s, story);
  done:
 	free(uid);
@@ -1432,6 +1627,20 @@ item_json(sqlite3_stmt *st)
 	    json_boolean(sqlite3_column_int(st, 12)));
 	bad |= json_object_set_new(o, "starred",
 	    json_boolean(sqlite3_column_int(st, 13)));
+	/* Only items clustering joined to a story say why. */
+	if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+		json_t *why = json_object(), *terms = NULL;
+		const char *tt = (const char *)sqlite3_column_text(st, 15);
+
+		if (tt != NULL)
+			terms = json_loads(tt, 0, NULL);
+		bad |= why == NULL;
+		bad |= json_object_set_new(why, "score",
+		    json_real(sqlite3_column_double(st, 14)));
+		bad |= json_object_set_new(why, "terms",
+		    terms != NULL ? terms : json_array());
+		bad |= json_object_set_new(o, "cluster", why);
+	}
 	if (bad) {
 		json_decref(o);
 		return NULL;
