@@ -127,3 +127,5 @@ tests/cluster-eval: tests/cluster-eval.c daemon/libdaemon.a common/libcommon.a
 
 .PHONY: cluster-eval
 cluster-eval: tests/cluster-eval
+# Built and cleaned with the unit tests (make test runs it on xi-zelensky).
+UNIT_BIN	+= tests/cluster-eval

@@ -23,6 +23,7 @@
 #include "feedjson.h"
 #include "http.h"
 #include "output.h"
+#include "why.h"
 #include "parse.h"
 #include "term.h"
 #include "util.h"
@@ -837,9 +838,9 @@ cmd_items(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 static int
 cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
-	int json = 0, npos;
-	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
-	    NULL } };
+	int json = 0, why = 0, npos;
+	const struct opt opts[] = { { "--json", NULL, &json }, { "--why", NULL,
+	    &why }, { NULL, NULL, NULL } };
 	enum opt_result r;
 	char path[64], *pos[1];
 	int64_t id;
@@ -851,7 +852,8 @@ cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	if (parse_id(pos[0], &id) == -1)
 		return usage_error(cmd, "invalid STORY_ID", pos[0]);
 	snprintf(path, sizeof(path), "/v1/stories/%lld", (long long)id);
-	return get_and_show(c, path, json, output_story);
+	return get_and_show(c, path, json, why ? output_story_why :
+	    output_story);
 }
 
 /*
@@ -1011,10 +1013,13 @@ static const struct cmd cmds[] = {
 	    "  --unread              stories with an unread item\n"
 	    "  --feed ID             stories with an item from feed ID\n"
 	    "  --json                print the API's JSON\n", 1 },
-	{ "show", cmd_show, "STORY_ID [--json]",
+	{ "show", cmd_show, "STORY_ID [--why] [--json]",
 	    "STORY_ID", "a story with every outlet's item",
 	    "Show a story: its title, time, sources, then every outlet's "
 	    "item with\ntime, title, link and summary.",
+	    "  --why                 why each item is in the story: the "
+	    "clustering\n                        score and the main shared "
+	    "terms\n"
 	    "  --json                print the API's JSON\n", 1 },
 	{ "items", cmd_items, "[--feed ID] [--since DUR] [--limit N]",
 	    "", "single items, newest first",

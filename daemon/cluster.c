@@ -531,7 +531,7 @@ score_story(const struct cluster *c, const struct cluster_doc *d,
 static int
 in_window(const struct cluster *c, const struct cstory *s, int64_t t)
 {
-	if (c->p.window <= 0)
+	if (c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN)
 		return 1;
 	/* Strict: "within 72 h" leaves out what is exactly 72 h away. */
 	return t > s->first - c->p.window && t < s->last + c->p.window;

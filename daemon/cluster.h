@@ -23,8 +23,13 @@
 #include <stdint.h>
 
 /* Defaults of the [cluster] section. */
-#define CLUSTER_THRESHOLD_DEFAULT	0.20
+#define CLUSTER_THRESHOLD_DEFAULT	0.30
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
+/*
+ * The time of an undated item: matched by its text alone (its first-seen
+ * time may be years from the story's when a feed is added late).
+ */
+#define CLUSTER_TIME_UNKNOWN		INT64_MIN
 /* How many shared terms a match explains itself with. */
 #define CLUSTER_WHY_TERMS		5
 

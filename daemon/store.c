@@ -1201,7 +1201,7 @@ store_cluster_index(struct store *s)
 }
 
 static int story_rule(struct store *, const char *, const char *, int64_t,
-    int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
+    int64_t, int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
 
 /*
  * Chooses the story a new item joins: the story of an item with the same
@@ -1229,7 +1229,9 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 			return STORE_ERR;
 		}
 	}
-	rc = story_rule(s, canonical, title_key, t, first_seen, doc, m, story);
+	/* Undated items: matched by text alone, see CLUSTER_TIME_UNKNOWN. */
+	rc = story_rule(s, canonical, title_key, t, it->published != TIME_NONE ?
+	    t : CLUSTER_TIME_UNKNOWN, first_seen, doc, m, story);
 	if (rc == STORE_OK && doc != NULL &&
 	    cluster_add(s->cl, doc, *story, t) == -1) {
 		store_seterr(s, "out of memory");
@@ -1242,7 +1244,7 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 /* story_assign's rules in order; doc NULL when not clustering. */
 static int
 story_rule(struct store *s, const char *canonical, const char *title_key,
-    int64_t t, int64_t first_seen, const struct cluster_doc *doc,
+    int64_t t, int64_t ct, int64_t first_seen, const struct cluster_doc *doc,
     struct cluster_match *m, int64_t *story)
 {
 	sqlite3_stmt *st;
@@ -1281,7 +1283,7 @@ story_rule(struct store *s, const char *canonical, const char *title_key,
 			return STORE_ERR;
 	}
 	if (doc != NULL) {
-		cluster_match(s->cl, doc, t, m);
+		cluster_match(s->cl, doc, ct, m);
 		if (m->story != 0) {
 			*story = m->story;
 			return STORE_OK;

@@ -3,12 +3,13 @@
  * (daemon/cluster.c) in published-time order and scores the result.
  *
  *   cluster-eval [-t THRESHOLD] [-w WINDOW_SECS] [-l LANG] [-f MIN_B3_F1]
- *                [-1 STORY] FILE
+ *                [-1 STORY] [-T] FILE
  *
  * FILE is a labels.json (xi-zelensky corpus: items with title,
  * published, story, lang; "related" story pairs) or a TSV (doc_id,
  * story_id, ts, outlet, title, url[, lead]).  -w 0 turns the time window
- * off.  -l keeps only items of that language.  Prints pairwise and
+ * off.  -T uses titles only (else TSV leads, and for labels.json the
+ * summaries the real parser reads from the feeds next to it).  -l keeps only items of that language.  Prints pairwise and
  * B-cubed precision/recall/F1 and the stories split and merged.  Pairs
  * of stories listed as related count neither way.  Exit status 1 when
  * B-cubed F1 is below -f, when a story given with -1 is split, or when
@@ -23,6 +24,8 @@
 
 #include "cluster.h"
 #include "date.h"
+#include "feed.h"
+#include "parse.h"
 
 struct ev_item {
 	char	*gold;
@@ -36,6 +39,7 @@ static struct ev_item *items;
 static size_t nitems, citems;
 static char *(*related)[2];
 static size_t nrelated;
+static int use_summaries = 1;	/* -T: titles only */
 
 static void
 die(const char *m)
@@ -60,6 +64,43 @@ add_item(const char *gold, const char *title, const char *lead, int64_t t)
 	nitems++;
 }
 
+/*
+ * The summary the daemon would store for the item at link in feeds/NAME
+ * next to the labels (the real parser reads it); NULL when not found.
+ */
+static char *
+feed_summary(const char *labels, const char *feed, const char *link)
+{
+	char path[4096], *body = NULL, *sum = NULL;
+	const char *slash = strrchr(labels, '/');
+	struct feed_doc doc;
+	size_t len = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*sfeeds/%s", slash != NULL ?
+	    (int)(slash - labels + 1) : 0, labels, feed);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = (size_t)ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (body = malloc(len)) != NULL)
+		len = fread(body, 1, len, f);
+	fclose(f);
+	if (body == NULL)
+		return NULL;
+	feed_doc_init(&doc);
+	if (parse_feed(body, len, NULL, NULL, &doc) == 0)
+		for (i = 0; i < doc.nitems; i++)
+			if (doc.items[i].link != NULL && link != NULL &&
+			    strcmp(doc.items[i].link, link) == 0 &&
+			    doc.items[i].summary != NULL) {
+				sum = strdup(doc.items[i].summary);
+				break;
+			}
+	feed_doc_free(&doc);
+	free(body);
+	return sum;
+}
+
 static void
 load_json(const char *path, const char *lang)
 {
@@ -76,10 +117,15 @@ load_json(const char *path, const char *lang)
 
 		if (lang != NULL && (l == NULL || strcmp(l, lang) != 0))
 			continue;
+		char *sum = feed_summary(path,
+		    json_string_value(json_object_get(it, "feed")),
+		    json_string_value(json_object_get(it, "link")));
+
 		add_item(json_string_value(json_object_get(it, "story")),
 		    json_string_value(json_object_get(it, "title")),
-		    json_string_value(json_object_get(it, "summary")),
-		    p != NULL ? date_parse(p) : 0);
+		    use_summaries ? sum : NULL,
+		    p != NULL ? date_parse(p) : CLUSTER_TIME_UNKNOWN);
+		free(sum);
 	}
 	a = json_object_get(root, "related");
 	if ((related = calloc(json_array_size(a) + 1, sizeof(*related))) ==
@@ -163,13 +209,14 @@ main(int argc, char **argv)
 	int opt, fail = 0;
 	int64_t next = 1;
 
-	while ((opt = getopt(argc, argv, "t:w:l:f:1:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:w:l:f:1:T")) != -1) {
 		switch (opt) {
 		case 't': prm.threshold = atof(optarg); break;
 		case 'w': prm.window = strtoll(optarg, NULL, 10); break;
 		case 'l': lang = optarg; break;
 		case 'f': minf = atof(optarg); break;
 		case '1': one = optarg; break;
+		case 'T': use_summaries = 0; break;
 		default: die("usage: cluster-eval [-t THR] [-w SECS] [-l LANG] "
 		    "[-f MIN_F1] [-1 STORY] FILE");
 		}
@@ -184,6 +231,7 @@ main(int argc, char **argv)
 	/* Stable order: equal times keep file order. */
 	qsort(items, nitems, sizeof(*items), by_time);
 
+	parse_init();
 	if ((c = cluster_new(&prm)) == NULL)
 		die("out of memory");
 	for (i = 0; i < nitems; i++) {
