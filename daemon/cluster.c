@@ -16,7 +16,7 @@
 #include "story.h"
 
 /* Title words count this many times a summary word: the headline is the story. */
-#define CLUSTER_TITLE_WEIGHT	3
+#define CLUSTER_TITLE_WEIGHT	2
 /* Only the start of a summary: the lead says what happened, the rest wanders. */
 #define CLUSTER_SUMMARY_WORDS	40
 /* Words longer than this (bytes) are cut: the stem is in the first letters. */
