@@ -26,25 +26,29 @@
 /* Candidate retrieval: the rarest terms of the item, newest stories first. */
 #define CLUSTER_QUERY_TERMS	12
 #define CLUSTER_POSTINGS_SCAN	256
+/* Only the stories sharing the most rare weight get the full cosine. */
+#define CLUSTER_RESCORE		8
 
 /* Function words carry no story; English only (the feeds that matter). */
+/* Sorted (bsearch). */
 static const char *const cluster_stop[] = {
-	"a", "about", "after", "again", "against", "all", "also", "an",
-	"and", "any", "are", "as", "at", "be", "been", "before", "being",
-	"but", "by", "can", "could", "did", "do", "does", "for", "from",
-	"had", "has", "have", "he", "her", "his", "how", "i", "if", "in",
-	"into", "is", "it", "its", "just", "more", "most", "no",
-	"not", "of", "on", "one", "or", "our", "out", "over", "s", "says",
-	"said", "say", "she", "so", "some", "than", "that", "the", "their",
-	"them", "then", "there", "these", "they", "this", "to", "up", "us",
-	"was", "we", "were", "what", "when", "where", "which", "who", "why",
-	"will", "with", "would", "you", "your", "after", "amid", "now",
-	"since", "year", "years", "day", "week", "news",
-	"live", "latest", "update", "updates", "video", "watch",
+	"a", "about", "after", "again", "against", "all", "also", "amid",
+	"an", "and", "any", "are", "as", "at", "be", "been", "before",
+	"being", "but", "by", "can", "could", "day", "did", "do", "does",
+	"for", "from", "had", "has", "have", "he", "her", "his", "how", "i",
+	"if", "in", "into", "is", "it", "its", "just", "latest", "live",
+	"more", "most", "news", "no", "not", "now", "of", "on", "one", "or",
+	"our", "out", "over", "s", "said", "say", "says", "she", "since",
+	"so", "some", "than", "that", "the", "their", "them", "then", "there",
+	"these", "they", "this", "to", "up", "update", "updates", "us",
+	"video", "was", "watch", "we", "week", "were", "what", "when",
+	"where", "which", "who", "why", "will", "with", "would", "year",
+	"years", "you", "your",
 };
 
 struct term {
 	char		*word;
+	uint64_t	 hash;		/* hash_str(word): probes compare it first */
 	uint32_t	 df;		/* items holding it */
 	uint32_t	*post;		/* story indexes, in order of first use */
 	uint32_t	 npost, cpost;
@@ -57,6 +61,7 @@ struct cstory {
 	float		*tf;		/* summed weights, parallel to term */
 	uint32_t	 n, cap;
 	uint32_t	 stamp;		/* last query that saw it as a candidate */
+	float		 acc;		/* that query's shared rare weight */
 };
 
 struct cluster {
@@ -71,6 +76,8 @@ struct cluster {
 	uint32_t	 shcap;
 	uint64_t	 ndocs;
 	uint32_t	 stamp;
+	uint32_t	*touched;	/* candidates of the current query */
+	uint32_t	 ntouched, ctouched;
 	size_t		 bytes;
 };
 
@@ -122,14 +129,16 @@ grow(void **p, uint32_t *cap, uint32_t need, size_t size, size_t *bytes)
 }
 
 static int
+stop_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static int
 is_stop(const char *w)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(cluster_stop) / sizeof(cluster_stop[0]); i++)
-		if (strcmp(w, cluster_stop[i]) == 0)
-			return 1;
-	return 0;
+	return bsearch(w, cluster_stop, sizeof(cluster_stop) /
+	    sizeof(cluster_stop[0]), sizeof(cluster_stop[0]), stop_cmp) != NULL;
 }
 
 /*
@@ -229,14 +238,17 @@ cluster_tokens(const char *text)
 static uint32_t
 term_find(const struct cluster *c, const char *w)
 {
-	uint64_t i;
+	uint64_t i, h = hash_str(w);
+	const struct term *t;
 
 	if (c->thcap == 0)
 		return UINT32_MAX;
-	for (i = hash_str(w) & (c->thcap - 1); c->thash[i] != 0;
-	    i = (i + 1) & (c->thcap - 1))
-		if (strcmp(c->terms[c->thash[i] - 1].word, w) == 0)
+	for (i = h & (c->thcap - 1); c->thash[i] != 0;
+	    i = (i + 1) & (c->thcap - 1)) {
+		t = &c->terms[c->thash[i] - 1];
+		if (t->hash == h && strcmp(t->word, w) == 0)
 			return c->thash[i] - 1;
+	}
 	return UINT32_MAX;
 }
 
@@ -266,7 +278,7 @@ rehash(uint32_t **tab, uint32_t *cap, uint32_t count, size_t *bytes,
 static uint64_t
 term_key(const struct cluster *c, uint32_t j)
 {
-	return hash_str(c->terms[j].word);
+	return c->terms[j].hash;
 }
 
 static uint64_t
@@ -292,6 +304,7 @@ term_intern(struct cluster *c, const char *w)
 	memset(t, 0, sizeof(*t));
 	if ((t->word = strdup(w)) == NULL)
 		return UINT32_MAX;
+	t->hash = hash_str(w);
 	c->bytes += strlen(w) + 1;
 	for (i = hash_str(w) & (c->thcap - 1); c->thash[i] != 0;
 	    i = (i + 1) & (c->thcap - 1))
@@ -345,6 +358,7 @@ cluster_free(struct cluster *c)
 	free(c->thash);
 	free(c->stories);
 	free(c->shash);
+	free(c->touched);
 	free(c);
 }
 
@@ -542,6 +556,7 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
     struct cluster_match *out)
 {
 	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, j, k, best = UINT32_MAX;
+	uint32_t top[CLUSTER_RESCORE], ntop = 0;
 	double dnorm = doc_norm(c, d), sc, bestsc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -558,22 +573,53 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 				nq++;
 		}
 	}
+	/*
+	 * Pass 1, cheap: accumulate the shared query weight of every story
+	 * on the query terms' recent postings.  Pass 2: the full cosine for
+	 * the CLUSTER_RESCORE stories that share the most.
+	 */
 	c->stamp++;
+	c->ntouched = 0;
 	for (i = 0; i < nq; i++) {
 		const struct term *tm = &c->terms[q[i]];
+		float w = (float)idf(c, tm->df);
 
 		for (j = tm->npost, k = 0; j > 0 && k < CLUSTER_POSTINGS_SCAN;
 		    j--, k++) {
-			struct cstory *s = &c->stories[tm->post[j - 1]];
+			uint32_t si = tm->post[j - 1];
+			struct cstory *s = &c->stories[si];
 
-			if (s->stamp == c->stamp || !in_window(c, s, t))
+			if (s->stamp == c->stamp) {
+				s->acc += w;
 				continue;
-			s->stamp = c->stamp;
-			sc = score_story(c, d, dnorm, s, NULL);
-			if (sc > bestsc) {
-				bestsc = sc;
-				best = tm->post[j - 1];
 			}
+			if (!in_window(c, s, t))
+				continue;
+			if (grow((void **)&c->touched, &c->ctouched,
+			    c->ntouched + 1, sizeof(*c->touched), &c->bytes))
+				return -1;
+			s->stamp = c->stamp;
+			s->acc = w;
+			c->touched[c->ntouched++] = si;
+		}
+	}
+	/* One pass keeps the CLUSTER_RESCORE largest, most first. */
+	for (j = 0; j < c->ntouched; j++) {
+		float acc = c->stories[c->touched[j]].acc;
+
+		if (ntop == CLUSTER_RESCORE &&
+		    acc <= c->stories[top[ntop - 1]].acc)
+			continue;
+		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
+		    k > 0 && c->stories[top[k - 1]].acc < acc; k--)
+			top[k] = top[k - 1];
+		top[k] = c->touched[j];
+	}
+	for (k = 0; k < ntop; k++) {
+		sc = score_story(c, d, dnorm, &c->stories[top[k]], NULL);
+		if (sc > bestsc) {
+			bestsc = sc;
+			best = top[k];
 		}
 	}
 	if (best == UINT32_MAX || bestsc < c->p.threshold)
