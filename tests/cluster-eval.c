@@ -162,7 +162,7 @@ load_tsv(const char *path)
 			;
 		if (n < 5)
 			continue;
-		add_item(col[1], col[4], n > 6 ? col[6] : NULL,
+		add_item(col[1], col[4], n > 6 && use_summaries ? col[6] : NULL,
 		    strtoll(col[2], NULL, 10));
 	}
 	free(line);
