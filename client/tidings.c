@@ -965,6 +965,39 @@ cmd_parse(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 
 static int cmd_helpcmd(struct ctx *, const struct cmd *, int, char **);
 
+/* Re-runs story clustering in the daemon over stored items. */
+static int
+cmd_recluster(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	struct http_reply reply = { 0, NULL, 0 };
+	const char *since = NULL;
+	const struct opt opts[] = { { "--since", &since, NULL }, { NULL, NULL,
+	    NULL } };
+	struct query q = { "", 0, 0 };
+	enum opt_result r;
+	json_t *root = NULL;
+	char path[QUERY_MAX + 32];
+	int rc, npos;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (since != NULL && !valid_when(since))
+		return usage_error(cmd, "invalid --since (use e.g. 24h, 7d or "
+		    "2023-04-26T00:00:00Z):", since);
+	query_add(c, &q, "since", since);
+	if (q.overflow)
+		return usage_error(cmd, "--since is too long", NULL);
+	snprintf(path, sizeof(path), "/v1/recluster%s", q.buf);
+	if ((rc = api(c, "POST", path, NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	http_reply_free(&reply);
+	printf("reclustered %lld items, %lld moved to another story\n",
+	    (long long)json_integer_value(json_object_get(root, "items")),
+	    (long long)json_integer_value(json_object_get(root, "moved")));
+	json_decref(root);
+	return EXIT_OK;
+}
+
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "[--json]",
 	    "", "daemon version, uptime and counts",
@@ -1044,6 +1077,15 @@ static const struct cmd cmds[] = {
 	{ "help", cmd_helpcmd, "[COMMAND]",
 	    "[COMMAND]", "this list, or a command's options",
 	    "Show the commands, or the options of COMMAND.", "", 0 },
+	{ "recluster", cmd_recluster, "[--since DUR]",
+	    "", "re-run story clustering over stored items",
+	    "Re-run story clustering over the stored items published since "
+	    "DUR (default:\nall), oldest first, in one transaction: after a "
+	    "[cluster] change.  Stories\nkeep their ids and read state when "
+	    "they keep an item; a story merged away\nanswers as the one it "
+	    "went into.",
+	    "  --since DUR           only items published since DUR (24h, 7d or "
+	    "an RFC 3339\n                        time)\n", 1 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 };
 

@@ -733,6 +733,12 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	return 0;
 }
 
+int
+cluster_has(const struct cluster *c, int64_t story)
+{
+	return story_find(c, story) != UINT32_MAX;
+}
+
 size_t
 cluster_stories(const struct cluster *c)
 {

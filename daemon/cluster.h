@@ -69,6 +69,8 @@ double	 cluster_score(struct cluster *, const struct cluster_doc *,
 int	 cluster_add(struct cluster *, const struct cluster_doc *, int64_t story,
 	    int64_t t);
 
+/* 1 when story is in the index. */
+int	 cluster_has(const struct cluster *, int64_t story);
 /* Stories held, and bytes of memory held (approximate, for the bench). */
 size_t	 cluster_stories(const struct cluster *);
 size_t	 cluster_memory(const struct cluster *);

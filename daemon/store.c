@@ -147,6 +147,11 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE items ADD COLUMN cluster_terms TEXT;"
 	/* A feed with cluster = 0 keeps every item a story of its own. */
 	"ALTER TABLE feeds ADD COLUMN cluster INTEGER NOT NULL DEFAULT 1;"
+	/* Stories recluster emptied into another: old ids keep working. */
+	"CREATE TABLE story_merges ("
+	"  old_id INTEGER PRIMARY KEY,"
+	"  new_id INTEGER NOT NULL"
+	");"
 	"PRAGMA user_version = 2;",
 };
 #define STORE_VERSION \
@@ -191,6 +196,11 @@ enum store_stmt {
 	ST_CLUSTER_LOAD,
 	ST_FEED_SET_CLUSTER,
 	ST_FEED_CLUSTER,
+	ST_RECLUSTER_ITEMS,
+	ST_ITEM_SET_STORY,
+	ST_MERGE_NOTE,
+	ST_MERGE_FIND,
+	ST_STORY_EXISTS,
 	ST_COUNT
 };
 
@@ -345,9 +355,22 @@ static const char *const store_sql[ST_COUNT] = {
 	    " JOIN feeds f ON f.id = i.feed_id"
 	    " WHERE i.story_id IS NOT NULL AND f.cluster = 1"
 	    " AND coalesce(i.published, i.first_seen) >= ?1"
+	    " AND coalesce(i.published, i.first_seen) < ?2"
 	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
 	[ST_FEED_SET_CLUSTER] = "UPDATE feeds SET cluster = ?2 WHERE id = ?1",
 	[ST_FEED_CLUSTER] = "SELECT cluster FROM feeds WHERE id = ?1",
+	[ST_RECLUSTER_ITEMS] = "SELECT i.id, i.story_id, i.title, i.summary,"
+	    " coalesce(i.published, i.first_seen), i.published IS NOT NULL,"
+	    " f.cluster FROM items i JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE i.story_id IS NOT NULL"
+	    " AND coalesce(i.published, i.first_seen) >= ?1"
+	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
+	[ST_ITEM_SET_STORY] = "UPDATE items SET story_id = ?2,"
+	    " cluster_score = NULL, cluster_terms = NULL WHERE id = ?1",
+	[ST_MERGE_NOTE] = "INSERT OR REPLACE INTO story_merges (old_id, new_id)"
+	    " VALUES (?1, ?2)",
+	[ST_MERGE_FIND] = "SELECT new_id FROM story_merges WHERE old_id = ?1",
+	[ST_STORY_EXISTS] = "SELECT 1 FROM stories WHERE id = ?1",
 };
 
 struct store {
@@ -1141,6 +1164,8 @@ store_cluster_configure(struct store *s, const struct cluster_params *p,
 	s->cl = NULL;
 }
 
+static int cluster_load(struct store *, int64_t);
+
 /* 1 when the feed's items are clustered, 0 when excluded, -1 on error. */
 static int
 feed_clustered(struct store *s, int64_t feed_id)
@@ -1163,20 +1188,28 @@ feed_clustered(struct store *s, int64_t feed_id)
 static int
 store_cluster_index(struct store *s)
 {
+	return s->cl != NULL ? STORE_OK : cluster_load(s, INT64_MAX);
+}
+
+/* Builds the index from the items of the window before `before`. */
+static int
+cluster_load(struct store *s, int64_t before)
+{
 	sqlite3_stmt *st = s->st[ST_CLUSTER_LOAD];
 	struct cluster_doc *d;
 	int64_t since = INT64_MIN;
 	int rc;
 
-	if (s->cl != NULL)
-		return STORE_OK;
+	cluster_free(s->cl);
 	if ((s->cl = cluster_new(&s->cparams)) == NULL) {
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
 	if (s->cparams.window > 0)
-		since = time_now() - 2 * s->cparams.window;
+		since = (before == INT64_MAX ? time_now() : before) -
+		    2 * s->cparams.window;
 	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, before);
 	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
 		d = cluster_doc_new(s->cl,
 		    (const char *)sqlite3_column_text(st, 1),
@@ -1977,6 +2010,38 @@ store_json_stories(struct store *s, const struct store_query *q,
 	return STORE_OK;
 }
 
+/* Hops a merge chain from a story id that no longer exists (bounded). */
+#define STORE_MERGE_HOPS	16
+
+static int
+story_follow(struct store *s, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int hop, rc;
+
+	for (hop = 0; hop < STORE_MERGE_HOPS; hop++) {
+		st = s->st[ST_STORY_EXISTS];
+		sqlite3_bind_int64(st, 1, *id);
+		rc = stmt_step(s, st);
+		stmt_done(st);
+		if (rc == SQLITE_ROW)
+			return STORE_OK;
+		if (rc != SQLITE_DONE)
+			return STORE_ERR;
+		st = s->st[ST_MERGE_FIND];
+		sqlite3_bind_int64(st, 1, *id);
+		rc = stmt_step(s, st);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(st, 0);
+		stmt_done(st);
+		if (rc == SQLITE_DONE)
+			return STORE_OK;	/* not found: the caller says so */
+		if (rc != SQLITE_ROW)
+			return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 int
 store_json_story(struct store *s, int64_t id, json_t **out)
 {
@@ -1984,6 +2049,9 @@ store_json_story(struct store *s, int64_t id, json_t **out)
 	int rc;
 
 	*out = NULL;
+	/* A story recluster merged away answers as the one it went into. */
+	if ((rc = story_follow(s, &id)) != STORE_OK)
+		return rc;
 	sqlite3_bind_int64(s->st[ST_STORY_ONE], 1, id);
 	if ((rc = stories_collect(s, s->st[ST_STORY_ONE], &a)) != STORE_OK)
 		return rc;
@@ -2028,4 +2096,179 @@ store_json_items(struct store *s, const struct store_query *q, json_t **out)
 	if (ret != STORE_OK)
 		json_decref(a);
 	return ret;
+}
+
+/* Recluster */
+
+/* One item as recluster reads it. */
+struct rc_item {
+	int64_t	 id, story, t;
+	char	*title, *summary;
+	int	 dated, clustered;
+};
+
+static void
+rc_items_free(struct rc_item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].title);
+		free(v[i].summary);
+	}
+	free(v);
+}
+
+/* The items to recluster, oldest first, read before any is changed. */
+static int
+rc_items_read(struct store *s, int64_t since, struct rc_item **out, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_RECLUSTER_ITEMS];
+	struct rc_item *v = NULL, *nv;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				oom = 1;
+				break;
+			}
+			v = nv;
+		}
+		nv = &v[(*n)++];
+		nv->id = sqlite3_column_int64(st, 0);
+		nv->story = sqlite3_column_int64(st, 1);
+		nv->title = col_strdup(st, 2, &oom);
+		nv->summary = col_strdup(st, 3, &oom);
+		nv->t = sqlite3_column_int64(st, 4);
+		nv->dated = sqlite3_column_int(st, 5);
+		nv->clustered = sqlite3_column_int(st, 6);
+		if (oom)
+			break;
+	}
+	stmt_done(st);
+	if (oom || rc != SQLITE_DONE) {
+		rc_items_free(v, *n);
+		*n = 0;
+		if (oom)
+			store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	*out = v;
+	return STORE_OK;
+}
+
+/*
+ * Places one item again: the best story of the index, else its own story
+ * when no earlier item of this run took that row, else a new story.
+ * Carrying the row over keeps the story's id and state columns.
+ */
+static int
+rc_place(struct store *s, const struct rc_item *it, struct idlist *touched,
+    size_t *moved)
+{
+	struct cluster_doc *d = NULL;
+	struct cluster_match m;
+	sqlite3_stmt *st;
+	int64_t target = it->story;
+	int rc = STORE_ERR;
+
+	memset(&m, 0, sizeof(m));
+	if ((d = cluster_doc_new(s->cl, it->title, it->summary)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (it->clustered)
+		cluster_match(s->cl, d, it->dated ? it->t :
+		    CLUSTER_TIME_UNKNOWN, &m);
+	if (m.story != 0)
+		target = m.story;
+	else if (cluster_has(s->cl, it->story)) {
+		st = s->st[ST_STORY_NEW];
+		sqlite3_bind_int64(st, 1, it->t);
+		if (stmt_exec(s, st) != STORE_OK)
+			goto done;
+		target = sqlite3_last_insert_rowid(s->db);
+	}
+	st = s->st[ST_ITEM_SET_STORY];
+	sqlite3_bind_int64(st, 1, it->id);
+	sqlite3_bind_int64(st, 2, target);
+	if (stmt_exec(s, st) != STORE_OK ||
+	    (m.story != 0 && item_why(s, it->id, &m) != STORE_OK))
+		goto done;
+	if (target != it->story) {
+		(*moved)++;
+		/* Where the old story went, should it end up empty. */
+		st = s->st[ST_MERGE_NOTE];
+		sqlite3_bind_int64(st, 1, it->story);
+		sqlite3_bind_int64(st, 2, target);
+		if (stmt_exec(s, st) != STORE_OK)
+			goto done;
+	}
+	if (idlist_add(touched, it->story) == -1 ||
+	    idlist_add(touched, target) == -1 ||
+	    cluster_add(s->cl, d, target, it->t) == -1) {
+		store_seterr(s, "out of memory");
+		goto done;
+	}
+	rc = STORE_OK;
+ done:
+	cluster_doc_free(d);
+	return rc;
+}
+
+int
+store_recluster(struct store *s, int64_t since, struct store_recluster *out)
+{
+	struct rc_item *v = NULL;
+	struct idlist touched = { NULL, 0, 0 };
+	size_t n = 0, i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s->cenabled) {
+		store_seterr(s, "clustering is disabled ([cluster] enabled = "
+		    "no)");
+		return STORE_INVALID;
+	}
+	if (since == TIME_NONE)
+		since = INT64_MIN;
+	if ((rc = tx_begin(s)) != STORE_OK)
+		return rc;
+	/* Stories before `since` stay as they are and are joinable. */
+	if ((rc = cluster_load(s, since)) != STORE_OK ||
+	    (rc = rc_items_read(s, since, &v, &n)) != STORE_OK)
+		goto fail;
+	for (i = 0; i < n && rc == STORE_OK; i++)
+		rc = rc_place(s, &v[i], &touched, &out->moved);
+	for (i = 0; i < touched.n && rc == STORE_OK; i++)
+		rc = story_tidy(s, touched.v[i]);
+	/* Merge notes only for stories that are gone. */
+	if (rc == STORE_OK && sqlite3_exec(s->db, "DELETE FROM story_merges"
+	    " WHERE old_id IN (SELECT id FROM stories)", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_dberr(s);
+		rc = STORE_ERR;
+	}
+	if (rc == STORE_OK)
+		rc = tx_commit(s);
+	if (rc != STORE_OK)
+		goto fail;
+	out->items = n;
+	rc_items_free(v, n);
+	free(touched.v);
+	/* The index now holds only this run's part: rebuild on next use. */
+	cluster_free(s->cl);
+	s->cl = NULL;
+	return STORE_OK;
+ fail:
+	tx_rollback(s);
+	rc_items_free(v, n);
+	free(touched.v);
+	out->moved = 0;
+	return rc == STORE_INVALID ? rc : STORE_ERR;
 }

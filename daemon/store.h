@@ -124,6 +124,20 @@ struct cluster_params;
 void	 store_cluster_configure(struct store *, const struct cluster_params *,
 	    int enabled, int reopen);
 
+/*
+ * Re-runs clustering over the items published since `since` (TIME_NONE:
+ * all), oldest first, in one transaction.  Stories keep their rows (ids,
+ * read and other state columns) when they keep an item; emptied stories
+ * are deleted and their ids answer as the story they went into
+ * (store_json_story).  Item read state is untouched.  STORE_INVALID when
+ * clustering is disabled.
+ */
+struct store_recluster {
+	size_t	 items;		/* items placed again */
+	size_t	 moved;		/* items now in another story */
+};
+int	 store_recluster(struct store *, int64_t since, struct store_recluster *);
+
 /* One poll's result: items, stories, validators and feed state together. */
 int	 store_commit_fetch(struct store *, const struct store_fetch *,
 	    struct store_ingest *stats);

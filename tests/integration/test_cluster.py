@@ -77,6 +77,35 @@ for a, b in (("kupiansk-museum", "macron-xi"),
              ("macron-xi", "biden-yoon-summit")):
     t.check(not (story_of.get(a, set()) & story_of.get(b, set())),
             "%s and %s apart" % (a, b))
+
+# recluster: the same grouping again, story ids kept.
+before = {s["id"]: sorted(i["id"] for i in s["items"]) for s in stories}
+r = d.client("recluster")
+t.check(r.returncode == 0 and "reclustered" in r.stdout,
+        "recluster succeeds", r.stdout + r.stderr)
+after = {s["id"]: sorted(i["id"] for i in s["items"])
+         for s in d.json("headlines", "--limit", "1000")["stories"]}
+t.check(call_ids and list(call_ids)[0] in after and
+        len(after[list(call_ids)[0]]) == len(before[list(call_ids)[0]]),
+        "the call keeps its id and items after recluster")
+# Published-time order may group a related item (Moscow's reaction) that
+# arrival order kept apart; the hard negatives must stay apart.
+stories2 = d.json("headlines", "--limit", "1000")["stories"]
+sid = {}
+for s in stories2:
+    for it in s["items"]:
+        g = gold.get(it["link"])
+        if g is not None:
+            sid.setdefault(g["story"], set()).add(s["id"])
+for other in ("kupiansk-museum", "macron-xi", "biden-yoon-summit"):
+    t.check(not (sid.get(other, set()) & sid.get("xi-zelensky-call", set())),
+            "%s is not the call after recluster" % other)
+t.check(abs(len(after) - len(before)) <= 2, "recluster keeps the grouping",
+        [sorted(gold.get(i["link"], {}).get("story", "?")
+                for i in s["items"]) for s in stories2
+         if len(s["items"]) > 1])
+r = d.client("recluster", "--since", "nonsense")
+t.check(r.returncode != 0, "recluster rejects a bad --since")
 d.stop()
 srv.stop()
 
