@@ -201,6 +201,7 @@ enum store_stmt {
 	ST_MERGE_NOTE,
 	ST_MERGE_FIND,
 	ST_STORY_EXISTS,
+	ST_ITEM_KEEP_READ,
 	ST_COUNT
 };
 
@@ -349,12 +350,18 @@ static const char *const store_sql[ST_COUNT] = {
 	    " LIMIT ?6",
 	[ST_ITEM_CLUSTER] = "UPDATE items SET cluster_score = ?2,"
 	    " cluster_terms = ?3 WHERE id = ?1",
-	/* The recent window, oldest first, to rebuild the clustering index. */
+	/*
+	 * The recent window before ?2, oldest first, to rebuild the
+	 * clustering index: ?1 seconds back from the newest item (not from
+	 * the clock: a store fed old items must still find their stories).
+	 */
 	[ST_CLUSTER_LOAD] = "SELECT i.story_id, i.title, i.summary,"
 	    " coalesce(i.published, i.first_seen) FROM items i"
 	    " JOIN feeds f ON f.id = i.feed_id"
 	    " WHERE i.story_id IS NOT NULL AND f.cluster = 1"
-	    " AND coalesce(i.published, i.first_seen) >= ?1"
+	    " AND coalesce(i.published, i.first_seen) >="
+	    "  (SELECT max(coalesce(published, first_seen)) FROM items"
+	    "   WHERE coalesce(published, first_seen) < ?2) - ?1"
 	    " AND coalesce(i.published, i.first_seen) < ?2"
 	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
 	[ST_FEED_SET_CLUSTER] = "UPDATE feeds SET cluster = ?2 WHERE id = ?1",
@@ -371,6 +378,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    " VALUES (?1, ?2)",
 	[ST_MERGE_FIND] = "SELECT new_id FROM story_merges WHERE old_id = ?1",
 	[ST_STORY_EXISTS] = "SELECT 1 FROM stories WHERE id = ?1",
+	/* New item ?1 in story ?2: read when every other item there is. */
+	[ST_ITEM_KEEP_READ] = "UPDATE items SET read = 1 WHERE id = ?1"
+	    " AND EXISTS (SELECT 1 FROM items WHERE story_id = ?2 AND id != ?1)"
+	    " AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?2"
+	    "  AND id != ?1 AND read = 0)",
 };
 
 struct store {
@@ -1197,7 +1209,9 @@ cluster_load(struct store *s, int64_t before)
 {
 	sqlite3_stmt *st = s->st[ST_CLUSTER_LOAD];
 	struct cluster_doc *d;
-	int64_t since = INT64_MIN;
+	/* Two windows: a story's first item may be a window before its last. */
+	int64_t back = s->cparams.window > 0 ? 2 * s->cparams.window :
+	    INT64_MAX / 2;
 	int rc;
 
 	cluster_free(s->cl);
@@ -1205,10 +1219,7 @@ cluster_load(struct store *s, int64_t before)
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
-	if (s->cparams.window > 0)
-		since = (before == INT64_MAX ? time_now() : before) -
-		    2 * s->cparams.window;
-	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 1, back);
 	sqlite3_bind_int64(st, 2, before);
 	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
 		d = cluster_doc_new(s->cl,
@@ -1511,9 +1522,17 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	if ((rc = stmt_exec(s, st)) != STORE_OK)
 		goto done;
 	stats->added++;
-	if (m.story != 0 &&
-	    (rc = item_why(s, sqlite3_last_insert_rowid(s->db), &m)) != STORE_OK)
+	id = sqlite3_last_insert_rowid(s->db);
+	if (m.story != 0 && (rc = item_why(s, id, &m)) != STORE_OK)
 		goto done;
+	/* A read story stays read unless [cluster] reopen_on_new_source. */
+	if (!s->creopen) {
+		st = s->st[ST_ITEM_KEEP_READ];
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, story);
+		if ((rc = stmt_exec(s, st)) != STORE_OK)
+			goto done;
+	}
 	rc = story_tidy(s, story);
  done:
 	free(uid);

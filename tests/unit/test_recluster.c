@@ -184,6 +184,23 @@ main(void)
 	CHECK_INT(rc.moved, 0);
 	CHECK_INT(sql_int("SELECT count(*) FROM stories"), 2);
 
+	/* A read story stays read when an item joins it ... */
+	CHECK_INT(sql_exec("UPDATE items SET read = 1"), 0);
+	ingest(s, fc, "c2", "Xi and Zelensky hold phone talks, first since "
+	    "the invasion", T0 + 3 * HOUR);
+	CHECK_INT(story_of("c2"), sa);
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'c2'"), 1);
+	/* ... unless reopen_on_new_source; a new story is always unread. */
+	store_cluster_configure(s, &normal, 1, 1);
+	ingest(s, fb, "b2", "Zelensky and Xi phone talks: the first since "
+	    "the invasion", T0 + 4 * HOUR);
+	CHECK_INT(story_of("b2"), sa);
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'b2'"), 0);
+	store_cluster_configure(s, &normal, 1, 0);
+	ingest(s, fa, "a3", "Sudan truce holds as evacuations continue",
+	    T0 + 4 * HOUR);
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'a3'"), 0);
+
 	store_close(s);
 	unlink(dbpath);
 	snprintf(sql, sizeof(sql), "%s/tidings.db-wal", tmpdir);
