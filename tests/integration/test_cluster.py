@@ -32,17 +32,21 @@ feeds = wait_for(lambda: (lambda f: f if all(x["polls"] >= 1 for x in f)
                           and len(f) == len(names) else None)(d.feeds()), 60)
 t.check(feeds is not None, "all feeds polled", d.logtext()[-3000:])
 
-stories = d.json("headlines", "--limit", "1000")["stories"]
-story_of = {}
-for s in stories:
-    for it in s["items"]:
-        g = gold.get(it["link"])
-        if g is not None:
-            story_of.setdefault(g["story"], set()).add(s["id"])
 
-call_en = {s for s in story_of.get("xi-zelensky-call", set())}
-call_items = [it for it in labels["items"]
-              if it["story"] == "xi-zelensky-call" and it["lang"] == "en"]
+
+def gold_stories(stories):
+    """Labelled story -> the ids of the stories holding its items."""
+    out = {}
+    for s in stories:
+        for it in s["items"]:
+            g = gold.get(it["link"])
+            if g is not None:
+                out.setdefault(g["story"], set()).add(s["id"])
+    return out
+
+
+stories = d.json("headlines", "--limit", "1000")["stories"]
+story_of = gold_stories(stories)
 call_ids = set()
 for s in stories:
     for it in s["items"]:
@@ -91,12 +95,7 @@ t.check(call_ids and list(call_ids)[0] in after and
 # Published-time order may group a related item (Moscow's reaction) that
 # arrival order kept apart; the hard negatives must stay apart.
 stories2 = d.json("headlines", "--limit", "1000")["stories"]
-sid = {}
-for s in stories2:
-    for it in s["items"]:
-        g = gold.get(it["link"])
-        if g is not None:
-            sid.setdefault(g["story"], set()).add(s["id"])
+sid = gold_stories(stories2)
 for other in ("kupiansk-museum", "macron-xi", "biden-yoon-summit"):
     t.check(not (sid.get(other, set()) & sid.get("xi-zelensky-call", set())),
             "%s is not the call after recluster" % other)

@@ -201,6 +201,22 @@ main(void)
 	    T0 + 4 * HOUR);
 	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'a3'"), 0);
 
+	/* A feed with cluster = no: its items keep stories of their own. */
+	{
+		struct store_conf_feed cf = { "D", "https://d.example/f", NULL,
+		    0, 1 };
+
+		CHECK_INT(store_sync_config(s, &cf, 1), STORE_OK);
+		CHECK_INT(sql_int("SELECT cluster FROM feeds WHERE url = "
+		    "'https://d.example/f'"), 0);
+		ingest(s, sql_int("SELECT id FROM feeds WHERE url = "
+		    "'https://d.example/f'"), "d1", "Zelensky and Xi speak by "
+		    "phone, first talks since the invasion", T0 + 5 * HOUR);
+		CHECK(story_of("d1") != sa);
+		CHECK(sql_int("SELECT count(*) FROM items WHERE story_id = "
+		    "(SELECT story_id FROM items WHERE guid = 'd1')") == 1);
+	}
+
 	store_close(s);
 	unlink(dbpath);
 	snprintf(sql, sizeof(sql), "%s/tidings.db-wal", tmpdir);
