@@ -138,3 +138,8 @@ tests/cluster-bench: tests/cluster-bench.c daemon/libdaemon.a common/libcommon.a
 bench: bench-cluster
 bench-cluster: tests/cluster-bench
 	./tests/cluster-bench 100000 20000
+
+.PHONY: clean-cluster
+clean: clean-cluster
+clean-cluster:
+	rm -f tests/cluster-bench
