@@ -394,6 +394,7 @@ struct store {
 	int		 cenabled;
 	int		 creopen;
 	struct cluster	*cl;
+	int64_t		 cl_built;	/* time_now() when cl was built */
 };
 
 /* A growable list of ids. */
@@ -1200,7 +1201,22 @@ feed_clustered(struct store *s, int64_t feed_id)
 static int
 store_cluster_index(struct store *s)
 {
-	return s->cl != NULL ? STORE_OK : cluster_load(s, INT64_MAX);
+	int64_t now = time_now();
+
+	/*
+	 * The index only grows; stories past the window are skipped but
+	 * held.  Rebuilding once a window bounds its memory to about three
+	 * windows of items.
+	 */
+	if (s->cl != NULL && s->cparams.window > 0 &&
+	    now - s->cl_built > s->cparams.window) {
+		cluster_free(s->cl);
+		s->cl = NULL;
+	}
+	if (s->cl != NULL)
+		return STORE_OK;
+	s->cl_built = now;
+	return cluster_load(s, INT64_MAX);
 }
 
 /* Builds the index from the items of the window before `before`. */
