@@ -195,3 +195,26 @@ stress: all
 	@python3 tests/stress/migrate_kill.py
 	@python3 tests/stress/lock_held.py
 .PHONY: stress
+
+# Story clustering: the evaluation tool (labelled data through daemon/cluster.c).
+tests/cluster-eval: tests/cluster-eval.c daemon/libdaemon.a common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+.PHONY: cluster-eval
+cluster-eval: tests/cluster-eval
+# Built and cleaned with the unit tests (make test runs it on xi-zelensky).
+UNIT_BIN	+= tests/cluster-eval
+
+# Clustering speed with 100,000 stories in the window (items/s, memory).
+tests/cluster-bench: tests/cluster-bench.c daemon/libdaemon.a common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+.PHONY: bench bench-cluster
+bench: bench-cluster
+bench-cluster: tests/cluster-bench
+	./tests/cluster-bench 100000 20000
+
+.PHONY: clean-cluster
+clean: clean-cluster
+clean-cluster:
+	rm -f tests/cluster-bench

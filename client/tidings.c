@@ -27,6 +27,7 @@
 #include "launch.h"
 #include "opml.h"
 #include "output.h"
+#include "why.h"
 #include "parse.h"
 #include "term.h"
 #include "util.h"
@@ -965,10 +966,11 @@ open_story(struct ctx *c, const char *path)
 static int
 cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
-	int json = 0, open = 0, no_pager = 0, npos;
+	int json = 0, open = 0, no_pager = 0, why = 0, npos;
 	const struct opt opts[] = {
 		{ "--json", NULL, &json }, { "--open", NULL, &open },
-		{ "--no-pager", NULL, &no_pager }, { NULL, NULL, NULL }
+		{ "--no-pager", NULL, &no_pager }, { "--why", NULL, &why },
+		{ NULL, NULL, NULL }
 	};
 	enum opt_result r;
 	char path[64], *pos[1];
@@ -984,7 +986,8 @@ cmd_show(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	if (open)
 		return open_story(c, path);
 	c->page = !no_pager;
-	return get_and_show(c, path, json, output_story);
+	return get_and_show(c, path, json, why ? output_story_why :
+	    output_story);
 }
 
 /*
@@ -1773,6 +1776,38 @@ static int cmd_helpcmd(struct ctx *, const struct cmd *, int, char **);
 	"feeds\n" \
 	"  --no-pager            never page, even on a terminal\n" \
 	"  --json                print the API's JSON\n"
+/* Re-runs story clustering in the daemon over stored items. */
+static int
+cmd_recluster(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
+{
+	struct http_reply reply = { 0, NULL, 0 };
+	const char *since = NULL;
+	const struct opt opts[] = { { "--since", &since, NULL }, { NULL, NULL,
+	    NULL } };
+	struct query q = { "", 0, 0 };
+	enum opt_result r;
+	json_t *root = NULL;
+	char path[QUERY_MAX + 32];
+	int rc, npos;
+
+	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
+		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	if (since != NULL && !valid_when(since))
+		return usage_error(cmd, "invalid --since (use e.g. 24h, 7d or "
+		    "2023-04-26T00:00:00Z):", since);
+	query_add(c, &q, "since", since);
+	if (q.overflow)
+		return usage_error(cmd, "--since is too long", NULL);
+	snprintf(path, sizeof(path), "/v1/recluster%s", q.buf);
+	if ((rc = api(c, "POST", path, NULL, &reply, &root)) != EXIT_OK)
+		return rc;
+	http_reply_free(&reply);
+	printf("reclustered %lld items, %lld moved to another story\n",
+	    (long long)json_integer_value(json_object_get(root, "items")),
+	    (long long)json_integer_value(json_object_get(root, "moved")));
+	json_decref(root);
+	return EXIT_OK;
+}
 
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "[--json]",
@@ -1827,7 +1862,7 @@ static const struct cmd cmds[] = {
 	    "  --min-sources N       stories covered by at least N feeds\n"
 	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
-	{ "show", cmd_show, "STORY_ID [--open] [--no-pager] [--json]",
+	{ "show", cmd_show, "STORY_ID [--open] [--why] [--no-pager] [--json]",
 	    "STORY_ID", "a story with every outlet's item",
 	    "Show a story: its title, time, sources, then every outlet's "
 	    "item with\ntime, title, link and summary.  With --open, open the "
@@ -1835,6 +1870,9 @@ static const struct cmd cmds[] = {
 	    "instead.",
 	    "  --open                open the story's first link in the "
 	    "browser\n"
+	    "  --why                 why each item is in the story: the "
+	    "clustering\n                        score and the main shared "
+	    "terms\n"
 	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
 	{ "items", cmd_items, "[FILTERS] [--no-pager] [--json]",
@@ -1942,6 +1980,15 @@ static const struct cmd cmds[] = {
 	{ "help", cmd_helpcmd, "[COMMAND]",
 	    "[COMMAND]", "this list, or a command's options",
 	    "Show the commands, or the options of COMMAND.", "", 0 },
+	{ "recluster", cmd_recluster, "[--since DUR]",
+	    "", "re-run story clustering over stored items",
+	    "Re-run story clustering over the stored items published since "
+	    "DUR (default:\nall), oldest first, in one transaction: after a "
+	    "[cluster] change.  Stories\nkeep their ids and read state when "
+	    "they keep an item; a story merged away\nanswers as the one it "
+	    "went into.",
+	    "  --since DUR           only items published since DUR (24h, 7d or "
+	    "an RFC 3339\n                        time)\n", 1 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 };
 

@@ -94,6 +94,7 @@ enum api_route_id {
 	R_READ_ALL,
 	R_SEARCH,
 	R_BOOKMARKS,
+	R_RECLUSTER,
 };
 
 struct api_route {
@@ -119,6 +120,7 @@ static const struct api_route api_routes[] = {
 	{ "/v1/read",			R_READ_ALL,	M_POST },
 	{ "/v1/search",			R_SEARCH,	M_GET },
 	{ "/v1/bookmarks",		R_BOOKMARKS,	M_GET | M_POST },
+	{ "/v1/recluster",		R_RECLUSTER,	M_POST },
 };
 
 struct api {
@@ -964,6 +966,31 @@ done:
 	json_decref(root);
 }
 
+/* POST /v1/recluster[?since=]: clustering again, one transaction. */
+static void
+api_recluster(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
+{
+	struct store_recluster st;
+	int64_t since;
+	int rc;
+
+	if (api_arg_time(mc, "since", time_now(), &since, r) == -1)
+		return;
+	rc = store_recluster(a->ctx->store, since, &st);
+	if (rc == STORE_INVALID) {
+		api_error(r, 409, "%s", store_errmsg(a->ctx->store));
+		return;
+	}
+	if (rc != STORE_OK) {
+		api_store_error(a, r, rc, "recluster");
+		return;
+	}
+	r->status = 200;
+	if ((r->body = json_pack("{s:I,s:I}", "items", (json_int_t)st.items,
+	    "moved", (json_int_t)st.moved)) == NULL)
+		api_error(r, 500, "out of memory");
+}
+
 static void
 api_dispatch(struct api *a, struct MHD_Connection *mc,
     const struct api_route *rt, int64_t id, struct api_req *q,
@@ -1020,6 +1047,9 @@ api_dispatch(struct api *a, struct MHD_Connection *mc,
 		break;
 	case R_BOOKMARKS:
 		api_bookmarks(a, mc, q, method, r);
+		break;
+	case R_RECLUSTER:
+		api_recluster(a, mc, r);
 		break;
 	}
 }

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
 
+#include "cluster.h"
 #include "conf.h"
 #include "url.h"
 #include "util.h"
@@ -141,6 +143,50 @@ conf_size(const char *v, int64_t *out)
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0. */
+static int
+conf_bool(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+conf_cluster_key(struct conf *c, const char *name, const char *value)
+{
+	char *end;
+	double d;
+
+	if (strcmp(name, "enabled") == 0)
+		return conf_bool(value, &c->cluster_enabled) ? -2 : 0;
+	if (strcmp(name, "reopen_on_new_source") == 0)
+		return conf_bool(value, &c->cluster_reopen) ? -2 : 0;
+	if (strcmp(name, "threshold") == 0) {
+		d = strtod(value, &end);
+		if (end == value || *end != '\0' || !(d > 0 && d <= 1))
+			return -2;
+		c->cluster_threshold = d;
+		return 0;
+	}
+	if (strcmp(name, "window") == 0) {
+		/* 0 or off: no window (labelled sets without real times). */
+		if (strcmp(value, "0") == 0 || strcasecmp(value, "off") == 0) {
+			c->cluster_window = 0;
+			return 0;
+		}
+		return parse_duration(value, &c->cluster_window) != 0 ||
+		    c->cluster_window <= 0 ? -2 : 0;
+	}
+	return -3;
+}
+
 static int
 conf_positive_duration(const char *v, int64_t *out)
 {
@@ -260,6 +306,14 @@ conf_feed_key(struct conf_parser *p, struct conf_feed *f, const char *name,
 		return conf_set_str(&f->tags, value);
 	if (strcmp(name, "interval") == 0)
 		return conf_positive_duration(value, &f->interval) ? -2 : 0;
+	if (strcmp(name, "cluster") == 0) {
+		int on;
+
+		if (conf_bool(value, &on) != 0)
+			return -2;
+		f->no_cluster = !on;
+		return 0;
+	}
 	conf_error(p, "unknown key '%s' in a feed section%s", name, "");
 	return -1;
 }
@@ -285,7 +339,13 @@ conf_handler(void *user, const char *section, const char *name,
 		rc = conf_feed_key(p, p->cur, name, value);
 	else if (strcmp(section, "daemon") == 0)
 		rc = conf_daemon_key(p, name, value);
-	else {
+	else if (strcmp(section, "cluster") == 0) {
+		if ((rc = conf_cluster_key(p->conf, name, value)) == -3) {
+			conf_error(p, "unknown key '%s' in [cluster]%s", name,
+			    "");
+			return 0;
+		}
+	} else {
 		conf_error(p, "unknown section [%s]%s", section, "");
 		return 0;
 	}
@@ -342,6 +402,9 @@ conf_defaults(struct conf *c)
 	c->socket_mode = DEFAULT_SOCKET_MODE;
 	c->poll_interval = DEFAULT_POLL_INTERVAL;
 	c->min_interval = DEFAULT_MIN_INTERVAL;
+	c->cluster_enabled = 1;
+	c->cluster_threshold = CLUSTER_THRESHOLD_DEFAULT;
+	c->cluster_window = CLUSTER_WINDOW_DEFAULT;
 	c->max_connections = DEFAULT_MAX_CONNECTIONS;
 	c->max_per_host = DEFAULT_MAX_PER_HOST;
 	c->timeout = DEFAULT_TIMEOUT;

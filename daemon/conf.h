@@ -19,6 +19,7 @@ struct conf_feed {
 	char	*url;
 	char	*tags;		/* comma-separated or NULL */
 	int64_t	 interval;	/* seconds, 0 = poll_interval */
+	int	 no_cluster;	/* cluster = no */
 	unsigned line;		/* where the section starts, for messages */
 };
 
@@ -36,6 +37,11 @@ struct conf {
 	int64_t	 max_feed_size;		/* decoded bytes */
 	long	 parse_workers;		/* 0: one per core */
 	int64_t	 parse_cpu_limit;	/* CPU seconds per parse */
+	/* [cluster] */
+	int	 cluster_enabled;
+	double	 cluster_threshold;	/* 0..1 */
+	int64_t	 cluster_window;	/* seconds; 0 = off */
+	int	 cluster_reopen;	/* reopen_on_new_source */
 	struct conf_feed *feeds;
 	size_t	 nfeeds;
 };

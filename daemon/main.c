@@ -21,6 +21,7 @@
 #include <ev.h>
 
 #include "api.h"
+#include "cluster.h"
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
@@ -127,7 +128,12 @@ static void
 sync_config(struct daemon_state *d, const struct conf *c)
 {
 	struct store_conf_feed *cf;
+	struct cluster_params cp = { c->cluster_threshold, c->cluster_window };
 	size_t i;
+
+	/* Before the feeds: their sync may not yet cluster, but polls will. */
+	store_cluster_configure(d->store, &cp, c->cluster_enabled,
+	    c->cluster_reopen);
 
 	if ((cf = calloc(c->nfeeds + 1, sizeof(*cf))) == NULL) {
 		log_err("cannot sync the config feeds: out of memory");
@@ -138,6 +144,7 @@ sync_config(struct daemon_state *d, const struct conf *c)
 		cf[i].url = c->feeds[i].url;
 		cf[i].tags = c->feeds[i].tags;
 		cf[i].interval = c->feeds[i].interval;
+		cf[i].no_cluster = c->feeds[i].no_cluster;
 	}
 	if (store_sync_config(d->store, cf, c->nfeeds) != STORE_OK)
 		log_err("cannot sync the config feeds: %s",

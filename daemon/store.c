@@ -45,6 +45,7 @@
 #include "feedjson.h"
 #include "html.h"
 #include "store.h"
+#include "cluster.h"
 #include "story.h"
 #include "url.h"
 #include "util.h"
@@ -177,6 +178,17 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE items ADD COLUMN batch INTEGER;"
 	"ALTER TABLE feeds ADD COLUMN last_batch INTEGER;"
 	"PRAGMA user_version = 4;",
+	/* 5: why clustering joined an item to its story (`show --why`). */
+	"ALTER TABLE items ADD COLUMN cluster_score REAL;"
+	"ALTER TABLE items ADD COLUMN cluster_terms TEXT;"
+	/* A feed with cluster = 0 keeps every item a story of its own. */
+	"ALTER TABLE feeds ADD COLUMN cluster INTEGER NOT NULL DEFAULT 1;"
+	/* Stories recluster emptied into another: old ids keep working. */
+	"CREATE TABLE story_merges ("
+	"  old_id INTEGER PRIMARY KEY,"
+	"  new_id INTEGER NOT NULL"
+	");"
+	"PRAGMA user_version = 5;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -227,6 +239,16 @@ enum store_stmt {
 	ST_BATCH_NEXT,
 	ST_BATCH_ITEMS,
 	ST_BATCH_FEED,
+	ST_ITEM_CLUSTER,
+	ST_CLUSTER_LOAD,
+	ST_FEED_SET_CLUSTER,
+	ST_FEED_CLUSTER,
+	ST_RECLUSTER_ITEMS,
+	ST_ITEM_SET_STORY,
+	ST_MERGE_NOTE,
+	ST_MERGE_FIND,
+	ST_STORY_EXISTS,
+	ST_ITEM_KEEP_READ,
 	ST_COUNT
 };
 
@@ -234,8 +256,9 @@ enum store_stmt {
 #define ITEM_FIELDS \
 	"i.id, i.feed_id, coalesce(f.title, f.site_title), i.story_id," \
 	" i.title, i.link, i.guid, i.published, i.updated, i.first_seen," \
-	" i.author, i.summary, i.read, i.starred"
-#define ITEM_NFIELDS	14
+	" i.author, i.summary, i.read, i.starred, i.cluster_score," \
+	" i.cluster_terms"
+#define ITEM_NFIELDS	16
 #define ITEM_COLUMNS \
 	"SELECT " ITEM_FIELDS " FROM items i JOIN feeds f ON f.id = i.feed_id"
 
@@ -296,7 +319,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    " ORDER BY abs(coalesce(published, first_seen) - ?4), id LIMIT 1",
 	[ST_STORY_NEW] = "INSERT INTO stories (title, first_seen, published,"
 	    " updated, sources) VALUES (NULL, ?1, ?1, ?1, 0)",
-	/* The best item is, for now, the earliest one with a title. */
+	/*
+	 * The best title: the headline most outlets used (same title key),
+	 * then the one clustering found most central (highest join score),
+	 * then the earliest.
+	 */
 	[ST_STORY_REFRESH] = "UPDATE stories SET"
 	    " sources = (SELECT count(DISTINCT feed_id) FROM items"
 	    "  WHERE story_id = ?1),"
@@ -306,9 +333,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    "  FROM items WHERE story_id = ?1),"
 	    " updated = (SELECT max(first_seen) FROM items"
 	    "  WHERE story_id = ?1),"
-	    " title = (SELECT title FROM items WHERE story_id = ?1"
-	    "  ORDER BY title IS NULL, coalesce(published, first_seen), id"
-	    "  LIMIT 1)"
+	    " title = (SELECT title FROM items i WHERE story_id = ?1"
+	    "  ORDER BY title IS NULL, (SELECT count(*) FROM items j"
+	    "   WHERE j.story_id = ?1 AND j.title_key = i.title_key) DESC,"
+	    "  coalesce(cluster_score, 0) DESC,"
+	    "  coalesce(published, first_seen), id LIMIT 1)"
 	    " WHERE id = ?1 AND EXISTS (SELECT 1 FROM items"
 	    "  WHERE story_id = ?1)",
 	[ST_STORY_DELETE_EMPTY] = "DELETE FROM stories WHERE id = ?1"
@@ -440,6 +469,42 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_BATCH_ITEMS] = "UPDATE items SET batch = ?2"
 	    " WHERE feed_id = ?1 AND batch IS NULL",
 	[ST_BATCH_FEED] = "UPDATE feeds SET last_batch = ?2 WHERE id = ?1",
+	[ST_ITEM_CLUSTER] = "UPDATE items SET cluster_score = ?2,"
+	    " cluster_terms = ?3 WHERE id = ?1",
+	/*
+	 * The recent window before ?2, oldest first, to rebuild the
+	 * clustering index: ?1 seconds back from the newest item (not from
+	 * the clock: a store fed old items must still find their stories).
+	 */
+	[ST_CLUSTER_LOAD] = "SELECT i.story_id, i.title, html_text(i.summary),"
+	    " coalesce(i.published, i.first_seen) FROM items i"
+	    " JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE i.story_id IS NOT NULL AND f.cluster = 1"
+	    " AND coalesce(i.published, i.first_seen) >="
+	    "  (SELECT max(coalesce(published, first_seen)) FROM items"
+	    "   WHERE coalesce(published, first_seen) < ?2) - ?1"
+	    " AND coalesce(i.published, i.first_seen) < ?2"
+	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
+	[ST_FEED_SET_CLUSTER] = "UPDATE feeds SET cluster = ?2 WHERE id = ?1",
+	[ST_FEED_CLUSTER] = "SELECT cluster FROM feeds WHERE id = ?1",
+	[ST_RECLUSTER_ITEMS] = "SELECT i.id, i.story_id, i.title,"
+	    " html_text(i.summary),"
+	    " coalesce(i.published, i.first_seen), i.published IS NOT NULL,"
+	    " f.cluster FROM items i JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE i.story_id IS NOT NULL"
+	    " AND coalesce(i.published, i.first_seen) >= ?1"
+	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
+	[ST_ITEM_SET_STORY] = "UPDATE items SET story_id = ?2,"
+	    " cluster_score = NULL, cluster_terms = NULL WHERE id = ?1",
+	[ST_MERGE_NOTE] = "INSERT OR REPLACE INTO story_merges (old_id, new_id)"
+	    " VALUES (?1, ?2)",
+	[ST_MERGE_FIND] = "SELECT new_id FROM story_merges WHERE old_id = ?1",
+	[ST_STORY_EXISTS] = "SELECT 1 FROM stories WHERE id = ?1",
+	/* New item ?1 in story ?2: read when every other item there is. */
+	[ST_ITEM_KEEP_READ] = "UPDATE items SET read = 1 WHERE id = ?1"
+	    " AND EXISTS (SELECT 1 FROM items WHERE story_id = ?2 AND id != ?1)"
+	    " AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?2"
+	    "  AND id != ?1 AND read = 0)",
 };
 
 struct store {
@@ -447,6 +512,12 @@ struct store {
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 err[STORE_ERR_LEN];
 	int		 code;		/* SQLite's primary code of that error */
+	/* Clustering: the index of the recent window, built on first use. */
+	struct cluster_params cparams;
+	int		 cenabled;
+	int		 creopen;
+	struct cluster	*cl;
+	int64_t		 cl_built;	/* time_now() when cl was built */
 };
 
 /* A growable list of ids. */
@@ -639,6 +710,9 @@ tx_rollback(struct store *s)
 	char saved[STORE_ERR_LEN];
 
 	/* Some errors roll back by themselves. */
+	/* The clustering index may hold what is undone: rebuild it. */
+	cluster_free(s->cl);
+	s->cl = NULL;
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	memcpy(saved, s->err, sizeof(saved));
@@ -810,6 +884,9 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->cparams.threshold = CLUSTER_THRESHOLD_DEFAULT;
+	s->cparams.window = CLUSTER_WINDOW_DEFAULT;
+	s->cenabled = 1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
@@ -840,6 +917,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	cluster_free(s->cl);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL) {
@@ -1099,6 +1177,16 @@ store_feed_get(struct store *s, int64_t id, struct store_feed *out)
 	return rc;
 }
 
+static int
+feed_set_cluster(struct store *s, int64_t id, int on)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_SET_CLUSTER];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, on);
+	return stmt_exec(s, st);
+}
+
 int
 store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 {
@@ -1129,6 +1217,8 @@ store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 		if (rc == STORE_NOTFOUND) {
 			rc = feed_insert(s, urls[i], cf[i].name, cf[i].tags,
 			    cf[i].interval, 1, now, &id);
+			if (rc == STORE_OK)
+				rc = feed_set_cluster(s, id, !cf[i].no_cluster);
 			continue;
 		}
 		if (rc != STORE_OK)
@@ -1139,6 +1229,8 @@ store_sync_config(struct store *s, const struct store_conf_feed *cf, size_t n)
 		sqlite3_bind_int64(st, 3, cf[i].interval);
 		if ((rc = stmt_exec(s, st)) == STORE_OK)
 			rc = feed_set_tags(s, id, cf[i].tags);
+		if (rc == STORE_OK)
+			rc = feed_set_cluster(s, id, !cf[i].no_cluster);
 	}
 	if (rc != STORE_OK)
 		goto rollback;
@@ -1271,15 +1363,151 @@ store_feed_ids(struct store *s, int64_t **ids, size_t *n)
 
 /* Committing a poll */
 
+void
+store_cluster_configure(struct store *s, const struct cluster_params *p,
+    int enabled, int reopen)
+{
+	s->cparams = *p;
+	s->cenabled = enabled;
+	s->creopen = reopen;
+	cluster_free(s->cl);	/* rebuilt with the new window on use */
+	s->cl = NULL;
+}
+
+static int cluster_load(struct store *, int64_t);
+
+/* 1 when the feed's items are clustered, 0 when excluded, -1 on error. */
+static int
+feed_clustered(struct store *s, int64_t feed_id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_CLUSTER];
+	int rc, on = 1;
+
+	sqlite3_bind_int64(st, 1, feed_id);
+	rc = stmt_step(s, st);
+	if (rc == SQLITE_ROW)
+		on = sqlite3_column_int(st, 0) != 0;
+	stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? on : -1;
+}
+
+/*
+ * Builds the clustering index from the items of the recent window (all
+ * items when the window is off) unless it is there already.
+ */
+static int
+store_cluster_index(struct store *s)
+{
+	int64_t now = time_now();
+
+	/*
+	 * The index only grows; stories past the window are skipped but
+	 * held.  Rebuilding once a window bounds its memory to about three
+	 * windows of items.
+	 */
+	if (s->cl != NULL && s->cparams.window > 0 &&
+	    now - s->cl_built > s->cparams.window) {
+		cluster_free(s->cl);
+		s->cl = NULL;
+	}
+	if (s->cl != NULL)
+		return STORE_OK;
+	s->cl_built = now;
+	return cluster_load(s, INT64_MAX);
+}
+
+/* Builds the index from the items of the window before `before`. */
+static int
+cluster_load(struct store *s, int64_t before)
+{
+	sqlite3_stmt *st = s->st[ST_CLUSTER_LOAD];
+	struct cluster_doc *d;
+	/* Two windows: a story's first item may be a window before its last. */
+	int64_t back = s->cparams.window > 0 ? 2 * s->cparams.window :
+	    INT64_MAX / 2;
+	int rc;
+
+	cluster_free(s->cl);
+	if ((s->cl = cluster_new(&s->cparams)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	sqlite3_bind_int64(st, 1, back);
+	sqlite3_bind_int64(st, 2, before);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		d = cluster_doc_new(s->cl,
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2));
+		if (d == NULL || cluster_add(s->cl, d,
+		    sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 3)) == -1) {
+			cluster_doc_free(d);
+			store_seterr(s, "out of memory");
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		cluster_doc_free(d);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		cluster_free(s->cl);
+		s->cl = NULL;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int story_rule(struct store *, const char *, const char *, int64_t,
+    int64_t, int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
+
 /*
  * Chooses the story a new item joins: the story of an item with the same
  * canonical link (any feed), else of an item with the same title key
  * whose time is within STORE_STORY_TITLE_WINDOW of t, else a new one.
- * The one place the grouping rule lives, to be replaced by clustering.
+ * else (clustering on, feed not excluded) the best-matching story of the
+ * clustering index, else a new one.  The item joins the index either way.
+ * m says why (m->story 0: not by clustering).
  */
 static int
-story_assign(struct store *s, const char *canonical, const char *title_key,
-    int64_t t, int64_t first_seen, int64_t *story)
+story_assign(struct store *s, int64_t feed_id, const char *canonical,
+    const char *title_key, const struct feed_item *it, int64_t t,
+    int64_t first_seen, int64_t *story, struct cluster_match *m)
+{
+	struct cluster_doc *doc = NULL;
+	char *text;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (s->cenabled && (rc = feed_clustered(s, feed_id)) != 0) {
+		if (rc < 0 || store_cluster_index(s) != STORE_OK)
+			return STORE_ERR;
+		/* Summaries are stored as HTML: cluster their words. */
+		text = it->summary != NULL ?
+		    html_to_text(it->summary, strlen(it->summary)) : NULL;
+		doc = cluster_doc_new(s->cl, it->title, text);
+		free(text);
+		if (doc == NULL) {
+			store_seterr(s, "out of memory");
+			return STORE_ERR;
+		}
+	}
+	/* Undated items: matched by text alone, see CLUSTER_TIME_UNKNOWN. */
+	rc = story_rule(s, canonical, title_key, t, it->published != TIME_NONE ?
+	    t : CLUSTER_TIME_UNKNOWN, first_seen, doc, m, story);
+	if (rc == STORE_OK && doc != NULL &&
+	    cluster_add(s->cl, doc, *story, t) == -1) {
+		store_seterr(s, "out of memory");
+		rc = STORE_ERR;
+	}
+	cluster_doc_free(doc);
+	return rc;
+}
+
+/* story_assign's rules in order; doc NULL when not clustering. */
+static int
+story_rule(struct store *s, const char *canonical, const char *title_key,
+    int64_t t, int64_t ct, int64_t first_seen, const struct cluster_doc *doc,
+    struct cluster_match *m, int64_t *story)
 {
 	sqlite3_stmt *st;
 	int64_t lo, hi;
@@ -1315,6 +1543,13 @@ story_assign(struct store *s, const char *canonical, const char *title_key,
 			return STORE_OK;
 		if (rc != SQLITE_DONE)
 			return STORE_ERR;
+	}
+	if (doc != NULL) {
+		cluster_match(s->cl, doc, ct, m);
+		if (m->story != 0) {
+			*story = m->story;
+			return STORE_OK;
+		}
 	}
 	st = s->st[ST_STORY_NEW];
 	sqlite3_bind_int64(st, 1, first_seen);
@@ -1390,6 +1625,28 @@ item_uid(const struct feed_item *it)
 	return u;
 }
 
+/* Records why clustering joined item to its story, for `show --why`. */
+static int
+item_why(struct store *s, int64_t item, const struct cluster_match *m)
+{
+	sqlite3_stmt *st = s->st[ST_ITEM_CLUSTER];
+	json_t *a = json_array();
+	char *terms;
+	int i, rc;
+
+	for (i = 0; a != NULL && i < CLUSTER_WHY_TERMS; i++)
+		if (m->terms[i][0] != '\0')
+			json_array_append_new(a, json_string(m->terms[i]));
+	terms = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	sqlite3_bind_int64(st, 1, item);
+	sqlite3_bind_double(st, 2, m->score);
+	bind_text(st, 3, terms, STORE_MAX_JSON);
+	rc = stmt_exec(s, st);
+	free(terms);
+	return rc;
+}
+
 /* Inserts or updates one item of a fetched document; inside the tx. */
 static int
 item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
@@ -1397,7 +1654,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 {
 	sqlite3_stmt *st;
 	char *uid, *canonical = NULL, *key = NULL, *cats = NULL, *encs = NULL;
-	int64_t id = 0, story = 0;
+	int64_t id = 0, story = 0, t;
+	struct cluster_match m;
 	int rc, found;
 
 	/* With no guid, link or title there is nothing to know it again by. */
@@ -1458,8 +1716,10 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		goto done;
 	}
 
-	rc = story_assign(s, canonical, key, it->published != TIME_NONE ?
-	    it->published : fetched_at, fetched_at, &story);
+	/* The story's time is when it happened; first seen when unknown. */
+	t = it->published != TIME_NONE ? it->published : fetched_at;
+	rc = story_assign(s, feed_id, canonical, key, it, t, fetched_at,
+	    &story, &m);
 	if (rc != STORE_OK)
 		goto done;
 	st = s->st[ST_ITEM_INSERT];
@@ -1483,6 +1743,17 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	    (rc = fts_sync(s, sqlite3_last_insert_rowid(s->db))) != STORE_OK)
 		goto done;
 	stats->added++;
+	id = sqlite3_last_insert_rowid(s->db);
+	if (m.story != 0 && (rc = item_why(s, id, &m)) != STORE_OK)
+		goto done;
+	/* A read story stays read unless [cluster] reopen_on_new_source. */
+	if (!s->creopen) {
+		st = s->st[ST_ITEM_KEEP_READ];
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, story);
+		if ((rc = stmt_exec(s, st)) != STORE_OK)
+			goto done;
+	}
 	rc = story_tidy(s, story);
  done:
 	free(uid);
@@ -1659,6 +1930,20 @@ item_json(sqlite3_stmt *st)
 	    json_boolean(sqlite3_column_int(st, 12)));
 	bad |= json_object_set_new(o, "starred",
 	    json_boolean(sqlite3_column_int(st, 13)));
+	/* Only items clustering joined to a story say why. */
+	if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+		json_t *why = json_object(), *terms = NULL;
+		const char *tt = (const char *)sqlite3_column_text(st, 15);
+
+		if (tt != NULL)
+			terms = json_loads(tt, 0, NULL);
+		bad |= why == NULL;
+		bad |= json_object_set_new(why, "score",
+		    json_real(sqlite3_column_double(st, 14)));
+		bad |= json_object_set_new(why, "terms",
+		    terms != NULL ? terms : json_array());
+		bad |= json_object_set_new(o, "cluster", why);
+	}
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -1995,6 +2280,38 @@ store_json_stories(struct store *s, const struct store_query *q,
 	return STORE_OK;
 }
 
+/* Hops a merge chain from a story id that no longer exists (bounded). */
+#define STORE_MERGE_HOPS	16
+
+static int
+story_follow(struct store *s, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int hop, rc;
+
+	for (hop = 0; hop < STORE_MERGE_HOPS; hop++) {
+		st = s->st[ST_STORY_EXISTS];
+		sqlite3_bind_int64(st, 1, *id);
+		rc = stmt_step(s, st);
+		stmt_done(st);
+		if (rc == SQLITE_ROW)
+			return STORE_OK;
+		if (rc != SQLITE_DONE)
+			return STORE_ERR;
+		st = s->st[ST_MERGE_FIND];
+		sqlite3_bind_int64(st, 1, *id);
+		rc = stmt_step(s, st);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(st, 0);
+		stmt_done(st);
+		if (rc == SQLITE_DONE)
+			return STORE_OK;	/* not found: the caller says so */
+		if (rc != SQLITE_ROW)
+			return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 int
 store_json_story(struct store *s, int64_t id, json_t **out)
 {
@@ -2002,6 +2319,9 @@ store_json_story(struct store *s, int64_t id, json_t **out)
 	int rc;
 
 	*out = NULL;
+	/* A story recluster merged away answers as the one it went into. */
+	if ((rc = story_follow(s, &id)) != STORE_OK)
+		return rc;
 	sqlite3_bind_int64(s->st[ST_STORY_ONE], 1, id);
 	if ((rc = stories_collect(s, s->st[ST_STORY_ONE], &a)) != STORE_OK)
 		return rc;
@@ -2317,4 +2637,179 @@ store_bookmark_set(struct store *s, const char *name, int64_t until,
 		rc = sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_EXISTS;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Recluster */
+
+/* One item as recluster reads it. */
+struct rc_item {
+	int64_t	 id, story, t;
+	char	*title, *summary;
+	int	 dated, clustered;
+};
+
+static void
+rc_items_free(struct rc_item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].title);
+		free(v[i].summary);
+	}
+	free(v);
+}
+
+/* The items to recluster, oldest first, read before any is changed. */
+static int
+rc_items_read(struct store *s, int64_t since, struct rc_item **out, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_RECLUSTER_ITEMS];
+	struct rc_item *v = NULL, *nv;
+	size_t cap = 0;
+	int rc, oom = 0;
+
+	*n = 0;
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				oom = 1;
+				break;
+			}
+			v = nv;
+		}
+		nv = &v[(*n)++];
+		nv->id = sqlite3_column_int64(st, 0);
+		nv->story = sqlite3_column_int64(st, 1);
+		nv->title = col_strdup(st, 2, &oom);
+		nv->summary = col_strdup(st, 3, &oom);
+		nv->t = sqlite3_column_int64(st, 4);
+		nv->dated = sqlite3_column_int(st, 5);
+		nv->clustered = sqlite3_column_int(st, 6);
+		if (oom)
+			break;
+	}
+	stmt_done(st);
+	if (oom || rc != SQLITE_DONE) {
+		rc_items_free(v, *n);
+		*n = 0;
+		if (oom)
+			store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	*out = v;
+	return STORE_OK;
+}
+
+/*
+ * Places one item again: the best story of the index, else its own story
+ * when no earlier item of this run took that row, else a new story.
+ * Carrying the row over keeps the story's id and state columns.
+ */
+static int
+rc_place(struct store *s, const struct rc_item *it, struct idlist *touched,
+    size_t *moved)
+{
+	struct cluster_doc *d = NULL;
+	struct cluster_match m;
+	sqlite3_stmt *st;
+	int64_t target = it->story;
+	int rc = STORE_ERR;
+
+	memset(&m, 0, sizeof(m));
+	if ((d = cluster_doc_new(s->cl, it->title, it->summary)) == NULL) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if (it->clustered)
+		cluster_match(s->cl, d, it->dated ? it->t :
+		    CLUSTER_TIME_UNKNOWN, &m);
+	if (m.story != 0)
+		target = m.story;
+	else if (cluster_has(s->cl, it->story)) {
+		st = s->st[ST_STORY_NEW];
+		sqlite3_bind_int64(st, 1, it->t);
+		if (stmt_exec(s, st) != STORE_OK)
+			goto done;
+		target = sqlite3_last_insert_rowid(s->db);
+	}
+	st = s->st[ST_ITEM_SET_STORY];
+	sqlite3_bind_int64(st, 1, it->id);
+	sqlite3_bind_int64(st, 2, target);
+	if (stmt_exec(s, st) != STORE_OK ||
+	    (m.story != 0 && item_why(s, it->id, &m) != STORE_OK))
+		goto done;
+	if (target != it->story) {
+		(*moved)++;
+		/* Where the old story went, should it end up empty. */
+		st = s->st[ST_MERGE_NOTE];
+		sqlite3_bind_int64(st, 1, it->story);
+		sqlite3_bind_int64(st, 2, target);
+		if (stmt_exec(s, st) != STORE_OK)
+			goto done;
+	}
+	if (idlist_add(touched, it->story) == -1 ||
+	    idlist_add(touched, target) == -1 ||
+	    cluster_add(s->cl, d, target, it->t) == -1) {
+		store_seterr(s, "out of memory");
+		goto done;
+	}
+	rc = STORE_OK;
+ done:
+	cluster_doc_free(d);
+	return rc;
+}
+
+int
+store_recluster(struct store *s, int64_t since, struct store_recluster *out)
+{
+	struct rc_item *v = NULL;
+	struct idlist touched = { NULL, 0, 0 };
+	size_t n = 0, i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s->cenabled) {
+		store_seterr(s, "clustering is disabled ([cluster] enabled = "
+		    "no)");
+		return STORE_INVALID;
+	}
+	if (since == TIME_NONE)
+		since = INT64_MIN;
+	if ((rc = tx_begin(s)) != STORE_OK)
+		return rc;
+	/* Stories before `since` stay as they are and are joinable. */
+	if ((rc = cluster_load(s, since)) != STORE_OK ||
+	    (rc = rc_items_read(s, since, &v, &n)) != STORE_OK)
+		goto fail;
+	for (i = 0; i < n && rc == STORE_OK; i++)
+		rc = rc_place(s, &v[i], &touched, &out->moved);
+	for (i = 0; i < touched.n && rc == STORE_OK; i++)
+		rc = story_tidy(s, touched.v[i]);
+	/* Merge notes only for stories that are gone. */
+	if (rc == STORE_OK && sqlite3_exec(s->db, "DELETE FROM story_merges"
+	    " WHERE old_id IN (SELECT id FROM stories)", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		store_dberr(s);
+		rc = STORE_ERR;
+	}
+	if (rc == STORE_OK)
+		rc = tx_commit(s);
+	if (rc != STORE_OK)
+		goto fail;
+	out->items = n;
+	rc_items_free(v, n);
+	free(touched.v);
+	/* The index now holds only this run's part: rebuild on next use. */
+	cluster_free(s->cl);
+	s->cl = NULL;
+	return STORE_OK;
+ fail:
+	tx_rollback(s);
+	rc_items_free(v, n);
+	free(touched.v);
+	out->moved = 0;
+	return rc == STORE_INVALID ? rc : STORE_ERR;
 }

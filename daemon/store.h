@@ -54,6 +54,7 @@ struct store_conf_feed {
 	const char *url;
 	const char *tags;	/* comma-separated, or NULL */
 	int64_t	 interval;	/* 0 = global */
+	int	 no_cluster;	/* cluster = no: every item its own story */
 };
 
 /* The outcome of one poll, committed in one transaction. */
@@ -122,6 +123,28 @@ int	 store_feeds_due(struct store *, int64_t now, const int64_t *exclude,
 int64_t	 store_next_poll(struct store *);
 /* Ids of every active feed (for refresh all); *ids malloc'd. */
 int	 store_feed_ids(struct store *, int64_t **ids, size_t *n);
+
+/*
+ * Clustering parameters ([cluster]); the defaults hold until called.
+ * reopen: a new item makes a read story unread again.
+ */
+struct cluster_params;
+void	 store_cluster_configure(struct store *, const struct cluster_params *,
+	    int enabled, int reopen);
+
+/*
+ * Re-runs clustering over the items published since `since` (TIME_NONE:
+ * all), oldest first, in one transaction.  Stories keep their rows (ids,
+ * read and other state columns) when they keep an item; emptied stories
+ * are deleted and their ids answer as the story they went into
+ * (store_json_story).  Item read state is untouched.  STORE_INVALID when
+ * clustering is disabled.
+ */
+struct store_recluster {
+	size_t	 items;		/* items placed again */
+	size_t	 moved;		/* items now in another story */
+};
+int	 store_recluster(struct store *, int64_t since, struct store_recluster *);
 
 /* One poll's result: items, stories, validators and feed state together. */
 int	 store_commit_fetch(struct store *, const struct store_fetch *,

@@ -342,8 +342,11 @@ r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                    capture_output=True, text=True)
 t.check(r.stdout == "409", "stale previous is a conflict", r.stdout)
 for n in (2, 3):
-    live.append(("live-%d" % n, "Glacier choir number %d sings %s" %
-                 (n, "tomorrow" if n == 2 else "yesterday"),
+    # Different events: clustering must not join them into one story.
+    live.append(("live-%d" % n, ("Glacier choir number %d sings tomorrow"
+                                 if n == 2 else
+                                 "Harbour crane number %d toppled by gale")
+                 % n,
                  "https://example.org/%d" % n))
     put("live.xml", rss(live))
     r = a.client("refresh", "--wait", timeout=90)

@@ -126,6 +126,35 @@ main(void)
 		expect_error(longline, 2, "longer than");
 	}
 
+	/* [cluster] and a feed's cluster key. */
+	CHECK_INT(load("", &c, err, sizeof(err)), 0);
+	CHECK_INT(c.cluster_enabled, 1);
+	CHECK_INT(c.cluster_window, 72 * 3600);
+	CHECK_INT(c.cluster_reopen, 0);
+	CHECK(c.cluster_threshold > 0 && c.cluster_threshold < 1);
+	conf_free(&c);
+	CHECK_INT(load("[cluster]\nenabled = no\nthreshold = 0.4\nwindow = "
+	    "24h\nreopen_on_new_source = yes\n[feed \"W\"]\nurl = "
+	    "https://w.example/\ncluster = no\n", &c, err, sizeof(err)), 0);
+	CHECK_INT(c.cluster_enabled, 0);
+	CHECK(c.cluster_threshold == 0.4);
+	CHECK_INT(c.cluster_window, 24 * 3600);
+	CHECK_INT(c.cluster_reopen, 1);
+	CHECK_INT(c.nfeeds, 1);
+	if (c.nfeeds == 1)
+		CHECK_INT(c.feeds[0].no_cluster, 1);
+	conf_free(&c);
+	CHECK_INT(load("[cluster]\nwindow = off\n", &c, err, sizeof(err)), 0);
+	CHECK_INT(c.cluster_window, 0);
+	conf_free(&c);
+	expect_error("[cluster]\nthreshold = 1.5\n", 2, "threshold");
+	expect_error("[cluster]\nthreshold = 0\n", 2, "threshold");
+	expect_error("[cluster]\nenabled = maybe\n", 2, "enabled");
+	expect_error("[cluster]\nwindow = soon\n", 2, "window");
+	expect_error("[cluster]\nsize = 3\n", 2, "unknown key");
+	expect_error("[feed \"X\"]\nurl = https://x.example/\ncluster = 2\n",
+	    3, "cluster");
+
 	/* A missing file says so. */
 	CHECK(conf_load("/nonexistent/tidings.conf", &c, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "/nonexistent/tidings.conf: No such file") != NULL);

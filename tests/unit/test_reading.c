@@ -352,6 +352,10 @@ main(void)
 	CHECK(sql_exec("DROP TABLE items_fts; DROP TABLE bookmarks; "
 	    "ALTER TABLE items DROP COLUMN batch; "
 	    "ALTER TABLE feeds DROP COLUMN last_batch; "
+	    "ALTER TABLE items DROP COLUMN cluster_score; "
+	    "ALTER TABLE items DROP COLUMN cluster_terms; "
+	    "ALTER TABLE feeds DROP COLUMN cluster; "
+	    "DROP TABLE story_merges; "
 	    "PRAGMA user_version = 1;") == 0);
 	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);

@@ -535,7 +535,9 @@ check_item_shape(json_t *it)
 	CHECK(json_is_boolean(json_object_get(it, "read")));
 	CHECK(json_is_boolean(json_object_get(it, "starred")));
 	CHECK(is_str_or_null(json_object_get(it, "summary_html")));
-	CHECK_INT(json_object_size(it), 14);
+	/* "cluster" only on items clustering joined to a story. */
+	CHECK_INT(json_object_size(it), 14 +
+	    (json_object_get(it, "cluster") != NULL));
 }
 
 static void

@@ -1,0 +1,84 @@
+/*
+ * cluster.h - near-duplicate story clustering: which recent story a new
+ * item belongs to.
+ *
+ * Pure and in memory: no I/O.  The store feeds it every item it keeps
+ * (and rebuilds it from the database at start); the evaluation tool and
+ * the tests feed it labelled items.  One code path for all three.
+ *
+ * Method (docs/CLUSTERING.md): titles and the start of summaries are
+ * normalized (NFKC, case folded, accents stripped), split into words,
+ * stop words dropped, and each word reduced to a spelling skeleton so
+ * transliteration variants (Zelensky/Zelenskyy/Zelenskiy,
+ * Riabikin/Ryabikin) meet.  Words are weighted by TF-IDF with document
+ * frequencies counted incrementally; an item is compared by cosine with
+ * the term centroid of each candidate story.  Candidates come from an
+ * inverted index of the item's rarest terms, never from a scan, and must
+ * lie within the time window.
+ */
+#ifndef TIDINGS_CLUSTER_H
+#define TIDINGS_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Defaults of the [cluster] section. */
+#define CLUSTER_THRESHOLD_DEFAULT	0.25
+#define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
+/*
+ * The time of an undated item: matched by its text alone (its first-seen
+ * time may be years from the story's when a feed is added late).
+ */
+#define CLUSTER_TIME_UNKNOWN		INT64_MIN
+/* How many shared terms a match explains itself with. */
+#define CLUSTER_WHY_TERMS		5
+
+struct cluster_params {
+	double	 threshold;	/* cosine a story must reach to be joined */
+	int64_t	 window;	/* seconds; 0 = no time window */
+};
+
+struct cluster;
+struct cluster_doc;
+
+struct cluster_match {
+	int64_t	 story;		/* 0: no story reached the threshold */
+	double	 score;
+	/* The terms that contributed most, most first; "" past the end. */
+	char	 terms[CLUSTER_WHY_TERMS][32];
+};
+
+struct cluster *cluster_new(const struct cluster_params *);
+void	 cluster_free(struct cluster *);	/* NULL ok */
+
+/*
+ * An item's text as the clusterer sees it (title weighs more than the
+ * summary).  Either may be NULL.  NULL only when out of memory.
+ */
+struct cluster_doc *cluster_doc_new(struct cluster *, const char *title,
+	    const char *summary);
+void	 cluster_doc_free(struct cluster_doc *);	/* NULL ok */
+
+/* The best story within the window for a doc published at t. */
+int	 cluster_match(struct cluster *, const struct cluster_doc *, int64_t t,
+	    struct cluster_match *out);
+/* Scores doc against one given story (for --why); 0 when unknown. */
+double	 cluster_score(struct cluster *, const struct cluster_doc *,
+	    int64_t story, struct cluster_match *out);
+/* Adds doc (published at t) to story, creating the story if new. -1: OOM. */
+int	 cluster_add(struct cluster *, const struct cluster_doc *, int64_t story,
+	    int64_t t);
+
+/* 1 when story is in the index. */
+int	 cluster_has(const struct cluster *, int64_t story);
+/* Stories held, and bytes of memory held (approximate, for the bench). */
+size_t	 cluster_stories(const struct cluster *);
+size_t	 cluster_memory(const struct cluster *);
+
+/*
+ * The normalized words of text, skeletons, stop words dropped, as one
+ * space-separated malloc'd string (for tests and --why); NULL when OOM.
+ */
+char	*cluster_tokens(const char *text);
+
+#endif

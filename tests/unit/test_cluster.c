@@ -1,0 +1,162 @@
+/* test_cluster.c - clustering: tokens, scorer pairs, the index. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "test.h"
+
+#define T0	INT64_C(1682538060)	/* 2023-04-26T19:41:00Z */
+#define HOUR	INT64_C(3600)
+
+static void
+check_tokens(const char *in, const char *want)
+{
+	char *got = cluster_tokens(in);
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+/* Spellings and accents meet; stop words and punctuation go. */
+static void
+test_tokens(void)
+{
+	check_tokens("Zelensky", "zelens");
+	check_tokens("Zelenskyy", "zelens");
+	check_tokens("ZELENSKIY", "zelens");
+	check_tokens("Riabikin", "riabik");
+	check_tokens("Ryabikin", "riabik");
+	check_tokens("Ukraine's Ukrainian", "ukrain ukrain");
+	check_tokens("Café  Crème!", "cafe creme");
+	check_tokens("The talks of the day", "talk");
+	check_tokens("96 and 960", "96 960");
+	check_tokens("", "");
+	check_tokens(NULL, "");
+	check_tokens("\xe2\x80\x94 !!!", "");
+	/* Not UTF-8: no words rather than garbage. */
+	check_tokens("bad \xff title", "");
+}
+
+/* A cluster seeded with unrelated stories so rarity means something. */
+static struct cluster *
+seeded(void)
+{
+	static const char *const other[] = {
+		"Harry Belafonte dies at 96",
+		"First Republic Bank shares fall again",
+		"Sudan truce holds as evacuations continue",
+		"Bank of Canada ready to raise rates",
+		"Toronto council debates police budget",
+		"Biden and Yoon sign nuclear deterrence pact",
+		"Macron asks Xi to bring Russia to the table in Beijing",
+		"Russian strike destroys Kupiansk museum, Zelensky says",
+	};
+	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
+	    CLUSTER_WINDOW_DEFAULT };
+	struct cluster *c = cluster_new(&p);
+	size_t i;
+
+	CHECK(c != NULL);
+	for (i = 0; c != NULL && i < sizeof(other) / sizeof(other[0]); i++) {
+		struct cluster_doc *d = cluster_doc_new(c, other[i], NULL);
+
+		CHECK(d != NULL);
+		CHECK_INT(cluster_add(c, d, (int64_t)i + 100, T0 - HOUR), 0);
+		cluster_doc_free(d);
+	}
+	return c;
+}
+
+/* Score of b against a story made of a alone. */
+static double
+pair(const char *a, const char *b, int64_t tb, int64_t *joined)
+{
+	struct cluster *c = seeded();
+	struct cluster_doc *da, *db;
+	struct cluster_match m;
+	double s;
+
+	da = cluster_doc_new(c, a, NULL);
+	CHECK_INT(cluster_add(c, da, 1, T0), 0);
+	db = cluster_doc_new(c, b, NULL);
+	s = cluster_score(c, db, 1, &m);
+	CHECK_INT(cluster_match(c, db, tb, &m), 0);
+	*joined = m.story;
+	cluster_doc_free(da);
+	cluster_doc_free(db);
+	cluster_free(c);
+	return s;
+}
+
+static void
+test_pairs(void)
+{
+	int64_t j;
+	double s;
+
+	/* Same story, different words and spellings: high, joins. */
+	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
+	    "invasion", "Xi holds phone talks with Ukrainian President "
+	    "Zelensky", T0 + HOUR, &j);
+	CHECK(s >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(j, 1);
+	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
+	    "invasion", "Zelenskyy and Xi hold first talks since Russia's "
+	    "invasion", T0 + HOUR, &j);
+	CHECK(s >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(j, 1);
+	/* Same names, different event: low, stays apart. */
+	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
+	    "invasion", "Zelensky visits front line troops in Bakhmut",
+	    T0 + HOUR, &j);
+	CHECK(s < CLUSTER_THRESHOLD_DEFAULT);
+	CHECK(j != 1);
+	/* The same headline outside the time window: apart. */
+	pair("Xi holds phone talks with Zelensky", "Xi holds phone talks with "
+	    "Zelensky", T0 + CLUSTER_WINDOW_DEFAULT + HOUR, &j);
+	CHECK_INT(j, 0);
+	/* Undated: matched by text alone. */
+	pair("Xi holds phone talks with Zelensky", "Xi holds phone talks with "
+	    "Zelensky", CLUSTER_TIME_UNKNOWN, &j);
+	CHECK_INT(j, 1);
+	/* Nothing in common at all: zero. */
+	s = pair("Xi holds phone talks", "Belafonte dies", T0, &j);
+	CHECK(s == 0);
+}
+
+/* --why: the shared terms, the rarest-weighted first. */
+static void
+test_why(void)
+{
+	struct cluster *c = seeded();
+	struct cluster_doc *a, *b;
+	struct cluster_match m;
+	int i, zel = 0;
+
+	a = cluster_doc_new(c, "Xi speaks with Zelensky for first time", NULL);
+	CHECK_INT(cluster_add(c, a, 7, T0), 0);
+	b = cluster_doc_new(c, "Zelenskyy and Xi hold first talks", NULL);
+	CHECK(cluster_score(c, b, 7, &m) > 0);
+	CHECK_INT(m.story, 7);
+	for (i = 0; i < CLUSTER_WHY_TERMS; i++)
+		zel |= strcmp(m.terms[i], "zelens") == 0;
+	CHECK(zel);
+	CHECK(cluster_score(c, b, 999, &m) == 0);
+	CHECK_INT(m.story, 0);
+	CHECK_INT(cluster_stories(c), 9);
+	CHECK(cluster_memory(c) > 0);
+	cluster_doc_free(a);
+	cluster_doc_free(b);
+	cluster_free(c);
+	cluster_free(NULL);
+	cluster_doc_free(NULL);
+}
+
+int
+main(void)
+{
+	test_tokens();
+	test_pairs();
+	test_why();
+	return TEST_DONE();
+}
