@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -141,6 +142,23 @@ conf_size(const char *v, int64_t *out)
 	return 0;
 }
 
+/* yes/no, true/false, on/off, 1/0. */
+static int
+conf_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
 static int
 conf_positive_duration(const char *v, int64_t *out)
 {
@@ -183,6 +201,8 @@ conf_daemon_key(struct conf_parser *p, const char *name, const char *value)
 		return conf_positive_duration(value, &c->connect_timeout) ? -2 : 0;
 	if (strcmp(name, "parse_cpu_limit") == 0)
 		return conf_positive_duration(value, &c->parse_cpu_limit) ? -2 : 0;
+	if (strcmp(name, "allow_private_redirects") == 0)
+		return conf_bool(value, &c->allow_private_redirects) ? -2 : 0;
 	if (strcmp(name, "max_feed_size") == 0)
 		return conf_size(value, &c->max_feed_size) ? -2 : 0;
 	if (strcmp(name, "max_connections") == 0) {

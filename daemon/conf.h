@@ -36,6 +36,7 @@ struct conf {
 	int64_t	 max_feed_size;		/* decoded bytes */
 	long	 parse_workers;		/* 0: one per core */
 	int64_t	 parse_cpu_limit;	/* CPU seconds per parse */
+	int	 allow_private_redirects;	/* see netguard.h */
 	struct conf_feed *feeds;
 	size_t	 nfeeds;
 };

@@ -18,6 +18,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "netguard.h"
 #include "util.h"
 
 #define FETCH_PROTOCOLS		"http,https"
@@ -49,6 +50,7 @@ struct xfer {
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct fetch_result res;
 	size_t		 body_cap;
+	struct netguard	 guard;		/* SSRF policy of this transfer */
 };
 
 struct sockinfo {
@@ -160,7 +162,11 @@ xfer_finish(struct xfer *x, CURLcode code)
 		r->last_modified = fetch_header(x->easy, "Last-Modified");
 		return;
 	}
-	if (x->too_big)
+	if (x->guard.refused)
+		snprintf(msg, sizeof(msg), "redirected to %s, a private or "
+		    "local address (allow_private_redirects = no)",
+		    x->guard.refused_addr);
+	else if (x->too_big)
 		snprintf(msg, sizeof(msg), "feed is larger than %lld bytes "
 		    "(max_feed_size)", (long long)x->f->opts.max_size);
 	else if (code == CURLE_TOO_MANY_REDIRECTS)
@@ -355,7 +361,9 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 		return -1;
 	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK)
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
+	    netguard_attach(&x->guard, e, req->url, !req->from_content,
+	    o->allow_private_redirects) != 0)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
