@@ -120,3 +120,53 @@ clean:
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLIENT_OBJ:.o=.d) daemon/main.d
+
+# libFuzzer harnesses (clang, libclang-rt-14-dev): `make fuzz` runs each
+# for FUZZ_SECONDS on a corpus seeded by fuzz/seeds.py and kept in
+# fuzz/corpus/; crashes land in fuzz/crashes/.  Sources are rebuilt with
+# clang and the sanitizers in fuzz/obj/, apart from the normal build.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	= parse date url conf api
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
+		  -iquote common -iquote daemon $(PKG_CFLAGS) \
+		  -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_COMMON_OBJ	= $(COMMON_SRC:%.c=fuzz/obj/%.o)
+FUZZ_DAEMON_OBJ	= $(DAEMON_SRC:%.c=fuzz/obj/%.o)
+FUZZ_BIN	= $(FUZZ_TARGETS:%=fuzz/fuzz_%)
+
+fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+fuzz/obj/libcommon.a: $(FUZZ_COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+fuzz/obj/libdaemon.a: $(FUZZ_DAEMON_OBJ)
+	$(AR) rcs $@ $^
+
+fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libdaemon.a fuzz/obj/libcommon.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    fuzz/obj/libdaemon.a fuzz/obj/libcommon.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	    python3 fuzz/seeds.py $$t fuzz/corpus/$$t || exit 1; \
+	    ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+	        -artifact_prefix=fuzz/crashes/$$t- fuzz/corpus/$$t \
+	        2>fuzz/fuzz_$$t.log || { tail -n 40 fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' \
+	        fuzz/fuzz_$$t.log | sed "s/^/$$t /"; \
+	done
+
+fuzz-clean:
+	rm -rf fuzz/obj $(FUZZ_BIN) fuzz/*.log
+
+.PHONY: fuzz fuzz-build fuzz-clean
+
+-include $(FUZZ_COMMON_OBJ:.o=.d) $(FUZZ_DAEMON_OBJ:.o=.d)
