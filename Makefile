@@ -133,6 +133,8 @@ FUZZ_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
 FUZZ_COMMON_OBJ	= $(COMMON_SRC:%.c=fuzz/obj/%.o)
 FUZZ_DAEMON_OBJ	= $(DAEMON_SRC:%.c=fuzz/obj/%.o)
 FUZZ_BIN	= $(FUZZ_TARGETS:%=fuzz/fuzz_%)
+# Only `make fuzz` needs these, so they stay out of TEST_DEBS.
+FUZZ_DEBS	= clang libclang-rt-14-dev
 
 fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -148,9 +150,13 @@ fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libdaemon.a fuzz/obj/libcommon.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    fuzz/obj/libdaemon.a fuzz/obj/libcommon.a $(LIBS)
 
-fuzz-build: $(FUZZ_BIN)
+fuzz-deps:
+	@sh tests/deps.sh $(BUILD_DEBS) $(FUZZ_DEBS) python3
 
-fuzz: $(FUZZ_BIN)
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz: fuzz-build
 	@mkdir -p fuzz/crashes
 	@for t in $(FUZZ_TARGETS); do \
 	    python3 fuzz/seeds.py $$t fuzz/corpus/$$t || exit 1; \
@@ -165,7 +171,7 @@ fuzz: $(FUZZ_BIN)
 fuzz-clean:
 	rm -rf fuzz/obj $(FUZZ_BIN) fuzz/*.log
 
-.PHONY: fuzz fuzz-build fuzz-clean
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-clean
 
 -include $(FUZZ_COMMON_OBJ:.o=.d) $(FUZZ_DAEMON_OBJ:.o=.d)
 

@@ -296,6 +296,35 @@ for args in (["headlines", "--limit", "500"], ["feeds"]):
     t.check(o.returncode == 0, "tidings %s output is terminal-safe" % args[0],
             o.stdout[-800:])
 
+# The stories of the feeds that carry terminal and injection payloads,
+# in full (`show`) and as JSON, where controls must come escaped.
+TERMINAL_FEEDS = ["terminal_legal_controls.xml",
+                  "terminal_html_entity_escapes.xml",
+                  "xml11_control_charrefs.xml", "injection_strings.xml",
+                  "exotic_encoding_utf7.xml", "content_xss.xml"]
+shown = 0
+for name in TERMINAL_FEEDS:
+    f = byurl.get(base + "/corpus/" + name)
+    if f is None or not f.get("items"):
+        continue
+    r = d.client("headlines", "--feed", str(f["id"]), "--since", "36500d",
+                 "--json", timeout=30)
+    t.check(r.returncode == 0, "headlines --json for %s" % name, r.stderr)
+    raw_bad = [c for c in BAD_CHARS if c in r.stdout]
+    t.check(not raw_bad, "%s: JSON output escapes control characters"
+            % name, [hex(ord(c)) for c in raw_bad])
+    stories = json.loads(r.stdout).get("stories", []) if r.stdout else []
+    for st in stories[:5]:
+        r = d.client("show", str(st["id"]), timeout=30)
+        o = subprocess.run([sys.executable, oracle, "--check"],
+                           input=r.stdout, capture_output=True, text=True)
+        t.check(r.returncode == 0 and o.returncode == 0,
+                "show %s of %s is terminal-safe" % (st["id"], name),
+                (r.stderr[-200:], o.stdout[-500:]))
+        shown += 1
+t.check(shown >= len(TERMINAL_FEEDS) // 2,
+        "the terminal payload stories were shown", shown)
+
 t.check(d.proc.poll() is None, "daemon still running at the end")
 t.check(d.stop() == 0, "daemon exits cleanly")
 evil.terminate()
