@@ -149,6 +149,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 	struct fetch_result *r = &x->res;
 	char *url = NULL;
 	char msg[CURL_ERROR_SIZE + 64];
+	long redirects = 0;	/* else "unsupported protocol" is HTTP/0.9 */
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
 	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &r->seconds);
@@ -162,6 +163,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 		r->last_modified = fetch_header(x->easy, "Last-Modified");
 		return;
 	}
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
 	if (x->guard.refused)
 		snprintf(msg, sizeof(msg), "redirected to %s, a private or "
 		    "local address (allow_private_redirects = no)",
@@ -172,7 +174,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 	else if (code == CURLE_TOO_MANY_REDIRECTS)
 		snprintf(msg, sizeof(msg), "more than %d redirects",
 		    FETCH_MAX_REDIRS);
-	else if (code == CURLE_UNSUPPORTED_PROTOCOL)
+	else if (code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0)
 		snprintf(msg, sizeof(msg), "redirected to a scheme other "
 		    "than http or https");
 	else

@@ -234,6 +234,25 @@ for name, url in feeds:
     t.check(clean_text(err), "%s error has no control characters" % name,
             repr(err))
 
+# What some errors must say, in words.
+EXPECT_ERROR = {
+    "/corpus/billion_laughs.xml": "entity declarations are not allowed",
+    "/corpus/xxe_file.xml": "entity declarations are not allowed",
+    "/corpus/deep_nesting_100k.xml": "nested deeper than",
+    "/corpus/many_attributes_50k.xml": "more than 256 attributes",
+    "/corpus/empty.xml": "empty document",
+    "/corpus/html_instead_of_xml.html": "not a feed",
+    "/gzip-bomb": "max_feed_size",
+    "/endless-body": "max_feed_size",
+    "/redirect-loop": "more than 5 redirects",
+    "/redirect-file": "redirected to a scheme other than http or https",
+    "/http09": "HTTP/0.9",
+    "/410": "410",
+}
+for p, want in EXPECT_ERROR.items():
+    err = byurl.get(base + p, {}).get("last_error") or ""
+    t.check(want in err, "%s error says %r" % (p, want), err)
+
 dup = byurl.get(base + "/corpus/duplicate_guids_10k.xml", {})
 t.check(dup.get("items") == 1, "10k duplicate GUIDs stored once",
         dup.get("items"))
