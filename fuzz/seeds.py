@@ -8,6 +8,7 @@ kept, so what the fuzzer learnt in earlier runs stays):
   url    fuzz/seeds/url.txt, with base/reference pairs
   conf   conf/tidings.conf, fuzz/seeds/conf.txt
   api    fuzz/seeds/api-*.http
+  opml   fuzz/seeds/*.opml, the hostile corpus's OPML files
 """
 import glob
 import hashlib
@@ -46,18 +47,23 @@ def lines(path):
         return [x.rstrip("\n") for x in f if x.strip()]
 
 
-def parse_seeds(out):
-    n = sum(put(out, d) for d in files(os.path.join(ROOT, "tests",
-                                                    "fixtures", "**",
-                                                    "*.xml")))
+def hostile(pattern):
+    """The hostile corpus files matching pattern (generated, 0.5 s)."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, os.path.join(ROOT, "tests",
                                                      "hostile",
                                                      "make_corpus.py"),
                         "--out", tmp, "--no-bombs"], check=True,
                        stdout=subprocess.DEVNULL)
-        n += sum(put(out, d) for d in files(os.path.join(tmp, "*"))
-                 if not d.startswith(b"[{"))
+        return [d for d in files(os.path.join(tmp, pattern))
+                if not d.startswith(b"[{")]	# not manifest.json
+
+
+def parse_seeds(out):
+    n = sum(put(out, d) for d in files(os.path.join(ROOT, "tests",
+                                                    "fixtures", "**",
+                                                    "*.xml")))
+    n += sum(put(out, d) for d in hostile("*"))
     for ext in ("xml", "rss", "atom", "rdf", "json"):
         n += sum(put(out, d) for d in files(os.path.join(SHARED, "**",
                                                          "*." + ext)))
@@ -90,6 +96,12 @@ def conf_seeds(out):
 
 def api_seeds(out):
     return sum(put(out, d) for d in files(os.path.join(SEEDS, "api-*.http")))
+
+
+def opml_seeds(out):
+    return sum(put(out, d) for d in
+               list(files(os.path.join(SEEDS, "*.opml"))) +
+               [d[:MAX_SEED] for d in hostile("*.opml")])
 
 
 def main():
