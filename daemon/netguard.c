@@ -2,9 +2,10 @@
  * netguard.c - address policy for outgoing connections (see netguard.h).
  *
  * The check runs in libcurl's open-socket callback, on the address it is
- * about to connect to, for every new connection of a transfer.  Refusing
- * returns CURL_SOCKET_BAD, which libcurl reports as CURLE_COULDNT_CONNECT;
- * g->refused tells the caller why.
+ * about to connect to, for every new connection of a transfer, and again
+ * in the pre-request callback, for connections taken from the pool.
+ * Refusing makes libcurl fail the transfer (CURLE_COULDNT_CONNECT or
+ * CURLE_ABORTED_BY_CALLBACK); g->refused tells the caller why.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -199,6 +200,35 @@ netguard_opensocket(void *clientp, curlsocktype purpose,
 	    address->protocol);
 }
 
+/*
+ * A reused connection opens no socket, so the same check runs again just
+ * before each request, on the address the connection is to.
+ */
+static int
+netguard_prereq(void *clientp, char *primary_ip, char *local_ip,
+    int primary_port, int local_port)
+{
+	struct netguard *g = clientp;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, primary_ip, &in->sin_addr) == 1)
+		in->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1)
+		in6->sin6_family = AF_INET6;
+	else
+		ss.ss_family = AF_UNSPEC;	/* counts as private */
+	if (!g->allow_private &&
+	    netguard_addr_is_private((struct sockaddr *)&ss) &&
+	    !netguard_is_origin(g)) {
+		netguard_note_refusal(g, (struct sockaddr *)&ss);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
 int
 netguard_attach(struct netguard *g, CURL *easy, const char *url,
     int trust_origin, int allow_private)
@@ -212,7 +242,10 @@ netguard_attach(struct netguard *g, CURL *easy, const char *url,
 		return -1;
 	if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
 	    netguard_opensocket) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK)
+	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, netguard_prereq) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(easy, CURLOPT_PREREQDATA, g) != CURLE_OK)
 		return -1;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * netguard.h - which addresses an outgoing connection may reach (SSRF).
  *
- * Owns the address policy and the CURLOPT_OPENSOCKETFUNCTION hook that
- * enforces it on the address libcurl is about to connect to, after DNS,
+ * Owns the address policy and the CURLOPT_OPENSOCKETFUNCTION and
+ * CURLOPT_PREREQFUNCTION hooks that enforce it on the address libcurl
+ * connects to (or reuses a connection to), after DNS,
  * so spellings (decimal IPv4, "localhost", ::ffff:127.0.0.1) and DNS
  * rebinding do not get around it.  Knows nothing of feeds or the loop.
  *
