@@ -109,6 +109,22 @@ netguard_addr_is_private(const struct sockaddr *sa)
 	return 1;	/* anything else is not the internet */
 }
 
+int
+netguard_parse_ip(const char *text, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &in->sin_addr) == 1)
+		in->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1)
+		in6->sin6_family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
 /* Host (lower case) and port of url; 0, or -1 if it does not parse. */
 static int
 netguard_origin(const char *url, char *host, size_t hostlen, char *port,
@@ -210,15 +226,8 @@ netguard_prereq(void *clientp, char *primary_ip, char *local_ip,
 {
 	struct netguard *g = clientp;
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, primary_ip, &in->sin_addr) == 1)
-		in->sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, primary_ip, &in6->sin6_addr) == 1)
-		in6->sin6_family = AF_INET6;
-	else
+	if (netguard_parse_ip(primary_ip, &ss) != 0)
 		ss.ss_family = AF_UNSPEC;	/* counts as private */
 	if (!g->allow_private &&
 	    netguard_addr_is_private((struct sockaddr *)&ss) &&

@@ -34,6 +34,8 @@ struct netguard {
 
 /* 1 if sa is an address a redirect must not reach by default. */
 int	netguard_addr_is_private(const struct sockaddr *sa);
+/* A printable IPv4 or IPv6 address into ss; 0, or -1 if it is neither. */
+int	netguard_parse_ip(const char *text, struct sockaddr_storage *ss);
 /*
  * Sets up g for a transfer of url and installs the hook on easy.
  * trust_origin: url was configured by the user (its own host:port is

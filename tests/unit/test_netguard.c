@@ -3,9 +3,6 @@
  */
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "netguard.h"
 #include "test.h"
 
@@ -14,15 +11,8 @@ static int
 classify(const char *text)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, text, &in->sin_addr) == 1)
-		in->sin_family = AF_INET;
-	else if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1)
-		in6->sin6_family = AF_INET6;
-	else
+	if (netguard_parse_ip(text, &ss) != 0)
 		return -1;
 	return netguard_addr_is_private((struct sockaddr *)&ss);
 }
@@ -57,5 +47,7 @@ main(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_family = AF_UNIX;
 	CHECK_INT(netguard_addr_is_private(&sa), 1);
+	CHECK_INT(classify("localhost"), -1);	/* names are not addresses */
+	CHECK_INT(classify("2130706433"), -1);
 	return TEST_DONE();
 }
