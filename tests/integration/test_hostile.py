@@ -31,6 +31,8 @@ CONTROL_INTERVAL = "2s"
 BOMB_BYTES = 100 * 1000 * 1000	# inflated bomb size: well past max_feed_size
 SERVER_SECONDS = 300		# evil_server stops by itself after this
 SETTLE_SECONDS = 45		# every feed has finished its first fetch by then
+SERVER_CONNS = 512		# evil_server answers 503 Busy past this; all
+				# ~120 feeds connect at once, some twice
 
 # Content the manifest calls legal: stored, with at least this many items.
 LEGAL = {
@@ -112,7 +114,8 @@ portfile = os.path.join(tmp, "port")
 evil = subprocess.Popen(
     [sys.executable, os.path.join(HOSTILE, "evil_server.py"), "--port", "0",
      "--port-file", portfile, "--duration", str(SERVER_SECONDS),
-     "--corpus", corpus, "--bomb-bytes", str(BOMB_BYTES), "--quiet"],
+     "--corpus", corpus, "--bomb-bytes", str(BOMB_BYTES),
+     "--max-conns", str(SERVER_CONNS), "--quiet"],
     stderr=open(os.path.join(tmp, "evil.log"), "wb"))
 wait_for(lambda: os.path.exists(portfile) and open(portfile).read().strip(),
          10)
