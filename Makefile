@@ -80,16 +80,13 @@ run: deps
 test: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@sh tests/run.sh
+	@$(MAKE) --no-print-directory check-asan-quick
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer,
+# built in asan/ so the normal build is left alone (see the end).
 check-asan: test-deps
-	@$(MAKE) --no-print-directory clean
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fsanitize=address,undefined"
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    TIDINGS_SANITIZED=1 sh tests/run.sh
-	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory asan-build tests/cluster-eval
+	@$(ASAN_ENV) sh tests/run.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
@@ -122,6 +119,7 @@ uninstall:
 clean:
 	rm -f common/*.o common/*.d common/*.a daemon/*.o daemon/*.d daemon/*.a \
 	    client/*.o client/*.d daemon/tidingsd client/tidings $(UNIT_BIN)
+	rm -rf asan
 
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
@@ -166,23 +164,6 @@ uninstall-completion:
 
 .PHONY: install-completion uninstall-completion
 
-# libFuzzer harnesses for the pure readers (needs clang):
-#   make fuzz && fuzz/fuzz_opml -max_total_time=60
-FUZZ_CC		?= clang
-FUZZ_FLAGS	= -g -O1 -fsanitize=fuzzer,address,undefined
-FUZZ_BIN	= fuzz/fuzz_opml fuzz/fuzz_sanitize
-
-fuzz: $(FUZZ_BIN)
-
-fuzz/fuzz_%: fuzz/fuzz_%.c common/*.c common/*.h
-	$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -iquote common $(PKG_CFLAGS) \
-	    $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(PKG_LIBS) $(LIBEV_LIBS) -lm
-
-fuzz-clean:
-	rm -f $(FUZZ_BIN)
-
-.PHONY: fuzz fuzz-clean
-
 # Crash safety: kill -9 tidingsd 50 times while it ingests a 2,000-feed
 # farm (../shared/bench/gen_farm.py), checking the database after each
 # kill; kills during a schema migration; a write lock held past the
@@ -218,3 +199,108 @@ bench-cluster: tests/cluster-bench
 clean: clean-cluster
 clean-cluster:
 	rm -f tests/cluster-bench
+
+# libFuzzer harnesses (clang, libclang-rt-14-dev): `make fuzz` runs each
+# for FUZZ_SECONDS on a corpus seeded by fuzz/seeds.py and kept in
+# fuzz/corpus/; crashes land in fuzz/crashes/.  Sources are rebuilt with
+# clang and the sanitizers in fuzz/obj/, apart from the normal build.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	= parse date url conf api opml sanitize
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
+		  -iquote common -iquote daemon $(PKG_CFLAGS) \
+		  -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_COMMON_OBJ	= $(COMMON_SRC:%.c=fuzz/obj/%.o)
+FUZZ_DAEMON_OBJ	= $(DAEMON_SRC:%.c=fuzz/obj/%.o)
+FUZZ_BIN	= $(FUZZ_TARGETS:%=fuzz/fuzz_%)
+# Only `make fuzz` needs these, so they stay out of TEST_DEBS.
+FUZZ_DEBS	= clang libclang-rt-14-dev
+
+fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+fuzz/obj/libcommon.a: $(FUZZ_COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+fuzz/obj/libdaemon.a: $(FUZZ_DAEMON_OBJ)
+	$(AR) rcs $@ $^
+
+fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/obj/libdaemon.a fuzz/obj/libcommon.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    fuzz/obj/libdaemon.a fuzz/obj/libcommon.a $(LIBS)
+
+fuzz-deps:
+	@sh tests/deps.sh $(BUILD_DEBS) $(FUZZ_DEBS) python3
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@mkdir -p fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	    python3 fuzz/seeds.py $$t fuzz/corpus/$$t || exit 1; \
+	    ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+	        -artifact_prefix=fuzz/crashes/$$t- fuzz/corpus/$$t \
+	        2>fuzz/fuzz_$$t.log || { tail -n 40 fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' \
+	        fuzz/fuzz_$$t.log | sed "s/^/$$t /"; \
+	done
+
+fuzz-clean:
+	rm -rf fuzz/obj $(FUZZ_BIN) fuzz/*.log
+
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-clean
+
+-include $(FUZZ_COMMON_OBJ:.o=.d) $(FUZZ_DAEMON_OBJ:.o=.d)
+
+# Sanitizer build in asan/: same sources, ASan + UBSan, its own objects.
+# `make test` ends with check-asan-quick: every unit test and the
+# integration tests that feed hostile bytes to the daemon (ASAN_SUBSET),
+# under the sanitizers, so CI catches memory errors where untrusted input
+# enters without running the whole suite twice.  `make check-asan` runs
+# everything.
+ASAN_CFLAGS	= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=undefined
+ASAN_ALL_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
+		  -iquote common -iquote daemon $(PKG_CFLAGS) $(ASAN_CFLAGS)
+ASAN_ENV	= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		  UBSAN_OPTIONS=print_stacktrace=1 TIDINGS_SANITIZED=1 \
+		  TIDINGS_BUILD=asan
+ASAN_SUBSET	= test_hostile.py test_api_socket.py test_ssrf.py
+ASAN_COMMON_OBJ	= $(COMMON_SRC:%.c=asan/%.o)
+ASAN_DAEMON_OBJ	= $(DAEMON_SRC:%.c=asan/%.o)
+ASAN_CLIENT_OBJ	= $(CLIENT_SRC:%.c=asan/%.o)
+ASAN_UNIT_BIN	= $(patsubst %,asan/%,$(filter tests/unit/%,$(UNIT_BIN)))
+
+asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+asan/libcommon.a: $(ASAN_COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+asan/libdaemon.a: $(ASAN_DAEMON_OBJ)
+	$(AR) rcs $@ $^
+
+asan/daemon/tidingsd: asan/daemon/main.o asan/libdaemon.a asan/libcommon.a
+	$(CC) $(ASAN_ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+asan/client/tidings: $(ASAN_CLIENT_OBJ) asan/libcommon.a
+	$(CC) $(ASAN_ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+asan/tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h asan/libdaemon.a asan/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_ALL_CFLAGS) -iquote tests/unit -o $@ $< asan/libdaemon.a asan/libcommon.a $(LIBS)
+
+asan-build: asan/daemon/tidingsd asan/client/tidings $(ASAN_UNIT_BIN)
+
+check-asan-quick: test-deps
+	@$(MAKE) --no-print-directory asan-build
+	@$(ASAN_ENV) TIDINGS_TESTS="$(ASAN_SUBSET)" sh tests/run.sh
+
+.PHONY: asan-build check-asan-quick
+
+-include $(ASAN_COMMON_OBJ:.o=.d) $(ASAN_DAEMON_OBJ:.o=.d) $(ASAN_CLIENT_OBJ:.o=.d) asan/daemon/main.d

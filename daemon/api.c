@@ -63,6 +63,7 @@
 /* A chunked body past the cap is read and dropped up to this, then cut. */
 #define API_MAX_DISCARD		(1024 * 1024)
 #define API_INTERVAL_MAX	(100LL * 365 * 86400)	/* as parse_duration */
+#define API_PEER_UNSEEN		(-2L)	/* no client yet; -1 is SO_PEERCRED failed */
 #define API_ERR_LEN		256
 #define API_LOG_LEN		256
 #define API_ID_DIGITS		19	/* INT64_MAX has 19 */
@@ -134,6 +135,8 @@ struct api {
 	ev_timer	 timer;		/* MHD's timeout */
 	TAILQ_HEAD(api_conns, api_conn) conns;	/* oldest first */
 	unsigned int	 nlive;		/* connections not evicted */
+	long		 peer_uid;	/* last client's credentials, */
+	long		 peer_gid;	/* logged when they change */
 };
 
 /* One client connection (MHD's socket context). */
@@ -143,6 +146,7 @@ struct api_conn {
 	int		 fd;		/* owned by MHD */
 	long		 pid;		/* -1 when SO_PEERCRED failed */
 	long		 uid;
+	long		 gid;
 	ev_tstamp	 accepted;
 	ev_tstamp	 start;		/* of the request being read; < 0 idle */
 	int		 busy;		/* a request line came, no answer sent yet */
@@ -1299,6 +1303,21 @@ api_evict(struct api *a)
 	api_close(TAILQ_LAST(&a->conns, api_conns), "too many clients");
 }
 
+/*
+ * Who uses the API is worth a line in the log, but once per change of
+ * user rather than once per request, so a busy client cannot flood it.
+ */
+static void
+api_note_peer(struct api *a, const struct api_conn *c)
+{
+	if (c->uid == a->peer_uid && c->gid == a->peer_gid)
+		return;
+	log_info("api: client uid %ld gid %ld (pid %ld)", c->uid, c->gid,
+	    c->pid);
+	a->peer_uid = c->uid;
+	a->peer_gid = c->gid;
+}
+
 static void
 api_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -1330,11 +1349,13 @@ api_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 	}
 	c->api = a;
 	c->fd = ci->connect_fd;
-	c->pid = c->uid = -1;
+	c->pid = c->uid = c->gid = -1;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->pid = (long)cred.pid;
 		c->uid = (long)cred.uid;
+		c->gid = (long)cred.gid;
 	}
+	api_note_peer(a, c);
 	c->accepted = c->start = ev_now(a->loop);
 	ev_timer_init(&c->deadline, api_deadline_cb, API_LINE_TIMEOUT, 0);
 	c->deadline.data = c;
@@ -1542,6 +1563,7 @@ api_start(struct ev_loop *loop, const char *path, mode_t mode,
 	a->loop = loop;
 	a->ctx = ctx;
 	TAILQ_INIT(&a->conns);
+	a->peer_uid = a->peer_gid = API_PEER_UNSEEN;
 	/*
 	 * A socket from systemd (tidingsd.socket) has its owner and mode
 	 * from the unit; dev/ino stay 0, so api_stop never unlinks it.

@@ -147,15 +147,21 @@ conf_size(const char *v, int64_t *out)
 static int
 conf_bool(const char *v, int *out)
 {
-	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
-		*out = 1;
-	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
-	    strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int
@@ -229,6 +235,8 @@ conf_daemon_key(struct conf_parser *p, const char *name, const char *value)
 		return conf_positive_duration(value, &c->connect_timeout) ? -2 : 0;
 	if (strcmp(name, "parse_cpu_limit") == 0)
 		return conf_positive_duration(value, &c->parse_cpu_limit) ? -2 : 0;
+	if (strcmp(name, "allow_private_redirects") == 0)
+		return conf_bool(value, &c->allow_private_redirects) ? -2 : 0;
 	if (strcmp(name, "max_feed_size") == 0)
 		return conf_size(value, &c->max_feed_size) ? -2 : 0;
 	if (strcmp(name, "max_connections") == 0) {

@@ -42,6 +42,7 @@ struct conf {
 	double	 cluster_threshold;	/* 0..1 */
 	int64_t	 cluster_window;	/* seconds; 0 = off */
 	int	 cluster_reopen;	/* reopen_on_new_source */
+	int	 allow_private_redirects;	/* see netguard.h */
 	struct conf_feed *feeds;
 	size_t	 nfeeds;
 };

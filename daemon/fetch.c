@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "url.h"
+#include "netguard.h"
 #include "util.h"
 
 #define FETCH_PROTOCOLS		"http,https"
@@ -50,6 +51,7 @@ struct xfer {
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct fetch_result res;
 	size_t		 body_cap;
+	struct netguard	 guard;		/* SSRF policy of this transfer */
 };
 
 struct sockinfo {
@@ -171,6 +173,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 	struct fetch_result *r = &x->res;
 	char *url = NULL;
 	char msg[CURL_ERROR_SIZE + 64];
+	long redirects = 0;	/* else "unsupported protocol" is HTTP/0.9 */
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
 	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &r->seconds);
@@ -186,13 +189,18 @@ xfer_finish(struct xfer *x, CURLcode code)
 		    "Content-Location"));
 		return;
 	}
-	if (x->too_big)
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	if (x->guard.refused)
+		snprintf(msg, sizeof(msg), "redirected to %s, a private or "
+		    "local address (allow_private_redirects = no)",
+		    x->guard.refused_addr);
+	else if (x->too_big)
 		snprintf(msg, sizeof(msg), "feed is larger than %lld bytes "
 		    "(max_feed_size)", (long long)x->f->opts.max_size);
 	else if (code == CURLE_TOO_MANY_REDIRECTS)
 		snprintf(msg, sizeof(msg), "more than %d redirects",
 		    FETCH_MAX_REDIRS);
-	else if (code == CURLE_UNSUPPORTED_PROTOCOL)
+	else if (code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0)
 		snprintf(msg, sizeof(msg), "redirected to a scheme other "
 		    "than http or https");
 	else
@@ -381,7 +389,9 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 		return -1;
 	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK)
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
+	    netguard_attach(&x->guard, e, req->url, !req->from_content,
+	    o->allow_private_redirects) != 0)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);

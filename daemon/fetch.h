@@ -24,6 +24,7 @@ struct fetch_opts {
 	int64_t	 max_size;		/* decoded body bytes */
 	long	 max_connections;
 	long	 max_per_host;
+	int	 allow_private_redirects;	/* see netguard.h */
 };
 
 struct fetch_request {
@@ -31,6 +32,7 @@ struct fetch_request {
 	const char *url;
 	const char *etag;		/* sent verbatim as If-None-Match */
 	const char *last_modified;	/* sent verbatim as If-Modified-Since */
+	int	 from_content;	/* url came from a feed, not the user */
 };
 
 /* Handed to the completion callback; owned by fetch.c unless stolen. */

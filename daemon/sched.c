@@ -508,6 +508,7 @@ sched_fetch_opts(const struct conf *c, struct fetch_opts *o)
 	o->max_size = c->max_feed_size;
 	o->max_connections = c->max_connections;
 	o->max_per_host = c->max_per_host;
+	o->allow_private_redirects = c->allow_private_redirects;
 }
 
 void

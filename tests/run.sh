@@ -33,15 +33,26 @@ run() {
 	fi
 }
 
-for t in tests/unit/test_*; do
+# TIDINGS_BUILD=asan runs the sanitizer build's binaries (Makefile);
+# TIDINGS_TESTS, when set, names the integration tests to run.
+unitdir=tests/unit
+[ -n "$TIDINGS_BUILD" ] && unitdir=$TIDINGS_BUILD/tests/unit
+for t in "$unitdir"/test_*; do
 	case $t in *.c|*.h|*.d|*.o) continue ;; esac
 	[ -x "$t" ] && run "$t" "$t"
 done
 for t in tests/integration/test_*.py; do
+	if [ -n "$TIDINGS_TESTS" ]; then
+		case " $TIDINGS_TESTS " in *" ${t##*/} "*) ;; *) continue ;; esac
+	fi
 	run "$t" python3 "$t"
 done
 for t in tests/integration/test_*.sh; do
-	[ -f "$t" ] && run "$t" sh "$t"
+	[ -f "$t" ] || continue
+	if [ -n "$TIDINGS_TESTS" ]; then
+		case " $TIDINGS_TESTS " in *" ${t##*/} "*) ;; *) continue ;; esac
+	fi
+	run "$t" sh "$t"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

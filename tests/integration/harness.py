@@ -15,8 +15,10 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TIDINGSD = os.path.join(ROOT, "daemon", "tidingsd")
-TIDINGS = os.path.join(ROOT, "client", "tidings")
+# TIDINGS_BUILD=asan: the sanitizer build of the binaries (Makefile).
+BUILD = os.path.join(ROOT, os.environ.get("TIDINGS_BUILD", ""))
+TIDINGSD = os.path.join(BUILD, "daemon", "tidingsd")
+TIDINGS = os.path.join(BUILD, "client", "tidings")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
 

@@ -58,6 +58,15 @@ main(void)
 	CHECK_INT(c.max_per_host, 2);
 	CHECK_INT(c.socket_mode, 0660);
 	CHECK_INT(c.max_feed_size, 16 * 1024 * 1024);
+	CHECK_INT(c.allow_private_redirects, 0);	/* refused by default */
+	conf_free(&c);
+	CHECK_INT(load("[daemon]\nallow_private_redirects = Yes\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK_INT(c.allow_private_redirects, 1);
+	conf_free(&c);
+	CHECK_INT(load("[daemon]\nallow_private_redirects = off\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK_INT(c.allow_private_redirects, 0);
 	CHECK_STR(c.database, "/data/tidings/tidings.db");
 	CHECK_STR(c.socket, "/run/user/7/tidings/tidingsd.sock");
 	CHECK(strncmp(c.user_agent, "tidings/", 8) == 0);
@@ -110,6 +119,8 @@ main(void)
 	expect_error("[nope]\nx = 1\n", 2, "unknown section");
 	expect_error("[daemon]\nmax_per_host = 0\n", 2, "max_per_host");
 	expect_error("[daemon]\nsocket_mode = 999\n", 2, "socket_mode");
+	expect_error("[daemon]\nallow_private_redirects = maybe\n", 2,
+	    "allow_private_redirects");
 	expect_error("[daemon]\nthis line has no equals sign\n", 2, "syntax");
 	expect_error("[feed \"A\"]\nurl = ftp://example.org/x\n", 2, "http");
 	expect_error("[feed \"A\"]\ntags = x\n", 1, "no url");
