@@ -9,6 +9,7 @@ kept, so what the fuzzer learnt in earlier runs stays):
   conf   conf/tidings.conf, fuzz/seeds/conf.txt
   api    fuzz/seeds/api-*.http
   opml   fuzz/seeds/*.opml, the hostile corpus's OPML files
+  sanitize  the HTML of the fixture feeds' summaries, a few XSS vectors
 """
 import glob
 import hashlib
@@ -102,6 +103,26 @@ def opml_seeds(out):
     return sum(put(out, d) for d in
                list(files(os.path.join(SEEDS, "*.opml"))) +
                [d[:MAX_SEED] for d in hostile("*.opml")])
+
+
+# The digest sanitizer's classic attacks, beside real feed HTML.
+XSS = [
+    '<p onclick="alert(1)">x</p>', '<a href="javascript:alert(1)">x</a>',
+    '<img src=x onerror=alert(1)>', '<script>alert(1)</script>',
+    '<style>*{}</style><b>b</b>', '<a href=" jav&#x09;ascript:x">x</a>',
+    '<svg><script>x</script></svg>', '<iframe src="data:text/html,x">',
+]
+
+
+def sanitize_seeds(out):
+    import html
+    import re
+    n = sum(put(out, x) for x in XSS)
+    for d in files(os.path.join(ROOT, "tests", "fixtures", "**", "*.xml")):
+        text = d.decode("utf-8", "replace")
+        for m in re.finditer(r"<description>(.*?)</description>", text, re.S):
+            n += put(out, html.unescape(m.group(1)))
+    return n
 
 
 def main():
