@@ -43,6 +43,8 @@ struct feed_doc {
 	char	*language;
 	const char *format;	/* static: "rss2.0", "rss1.0", "rss0.91", "atom1.0", ... */
 	int64_t	 ttl;		/* seconds from <ttl>/sy:*, -1 if none */
+	uint32_t skip_hours;	/* bit h: skipHours lists UTC hour h */
+	uint8_t	 skip_days;	/* bit d: skipDays lists day d, 0 = Sunday */
 	char	*error;		/* NULL if well-formed, else what was wrong */
 	struct feed_item *items;
 	size_t	 nitems;
