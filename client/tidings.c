@@ -414,13 +414,24 @@ static int
 cmd_feeds(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
 	int json = 0, npos;
-	const struct opt opts[] = { { "--json", NULL, &json }, { NULL, NULL,
-	    NULL } };
+	const char *http = NULL;
+	const struct opt opts[] = { { "--json", NULL, &json },
+	    { "--http", &http, NULL }, { NULL, NULL, NULL } };
 	enum opt_result r;
+	char path[PATH_LEN];
+	int64_t id;
 
 	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
-	return get_and_show(c, "/v1/feeds", json, output_feeds);
+	if (http == NULL)
+		return get_and_show(c, "/v1/feeds", json, output_feeds);
+	/* The self-audit: what the daemon asked this feed's server. */
+	if (parse_id(http, &id) == -1) {
+		fprintf(stderr, "tidings feeds: --http needs a feed ID\n");
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/feeds/%lld/http", (long long)id);
+	return get_and_show(c, path, json, output_feed_http);
 }
 
 /* "a, b,,c" -> ["a", "b", "c"]; NULL on ENOMEM. */
@@ -968,10 +979,15 @@ static const struct cmd cmds[] = {
 	    "", "daemon version, uptime and counts",
 	    "Show the daemon's version, uptime and counts.",
 	    "  --json                print the API's JSON\n", 1 },
-	{ "feeds", cmd_feeds, "[--json]",
+	{ "feeds", cmd_feeds, "[--http ID] [--json]",
 	    "", "subscribed feeds and their last poll",
 	    "List the subscribed feeds: id, title, items, result of the last "
-	    "poll\n(HTTP status or error), last fetch, next poll, URL.",
+	    "poll\n(HTTP status or error, with the consecutive failures and "
+	    "the last success),\nlast fetch, next poll, URL.  With --http, "
+	    "the recent requests to one feed.",
+	    "  --http ID             the feed's recent HTTP requests: time, "
+	    "status,\n"
+	    "                        conditional or not, bytes, duration\n"
 	    "  --json                print the API's JSON\n", 1 },
 	{ "add", cmd_add, "URL [--title T] [--tags a,b] [--interval DUR]",
 	    "URL", "subscribe to a feed",

@@ -82,6 +82,7 @@ enum api_route_id {
 	R_STORIES,
 	R_STORY,
 	R_ITEMS,
+	R_FEED_HTTP,
 };
 
 struct api_route {
@@ -99,6 +100,7 @@ static const struct api_route api_routes[] = {
 	{ "/v1/stories",		R_STORIES,	M_GET },
 	{ "/v1/stories/{id}",		R_STORY,	M_GET },
 	{ "/v1/items",			R_ITEMS,	M_GET },
+	{ "/v1/feeds/{id}/http",	R_FEED_HTTP,	M_GET },
 };
 
 struct api {
@@ -656,6 +658,33 @@ api_refresh_all(struct api *a, struct api_reply *r)
 		api_error(r, 500, "out of memory");
 }
 
+/* The self-audit: the feed's recent requests, newest first. */
+static void
+api_feed_http(struct api *a, int64_t id, struct api_reply *r)
+{
+	struct store_feed f;
+	json_t *reqs;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	rc = store_feed_get(a->ctx->store, id, &f);
+	if (rc == STORE_NOTFOUND) {
+		api_error(r, 404, "no feed with id %" PRId64, id);
+		return;
+	}
+	if (rc != STORE_OK) {
+		api_store_error(a, r, rc, "read feed");
+		return;
+	}
+	if ((reqs = sched_history_json(a->ctx->sched, id)) == NULL ||
+	    (r->body = json_pack("{s:I, s:s, s:o}", "feed_id", (json_int_t)id,
+	    "url", f.url, "requests", reqs)) == NULL)
+		api_error(r, 500, "out of memory");
+	else
+		r->status = 200;
+	store_feed_free(&f);
+}
+
 static void
 api_dispatch(struct api *a, struct MHD_Connection *mc,
     const struct api_route *rt, int64_t id, struct api_req *q,
@@ -691,6 +720,9 @@ api_dispatch(struct api *a, struct MHD_Connection *mc,
 		break;
 	case R_ITEMS:
 		api_listing(a, mc, r, 0);
+		break;
+	case R_FEED_HTTP:
+		api_feed_http(a, id, r);
 		break;
 	}
 }

@@ -36,6 +36,11 @@ struct conf {
 	int64_t	 max_feed_size;		/* decoded bytes */
 	long	 parse_workers;		/* 0: one per core */
 	int64_t	 parse_cpu_limit;	/* CPU seconds per parse */
+	/* Polite polling (polite.h, sched.c). */
+	int64_t	 max_interval;		/* ceiling for every interval, seconds */
+	int64_t	 host_spacing_ms;	/* between request starts to one host */
+	int64_t	 redirect_after;	/* 301/308 seen this long: learned */
+	int	 adaptive;		/* follow each feed's publishing pace */
 	struct conf_feed *feeds;
 	size_t	 nfeeds;
 };

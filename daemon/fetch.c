@@ -46,6 +46,7 @@ struct xfer {
 	struct curl_slist *headers;
 	struct xfer	*next, *prev;
 	int		 too_big;
+	int		 temp_redirect;	/* a 301/308-only chain learns its URL */
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct fetch_result res;
 	size_t		 body_cap;
@@ -98,6 +99,29 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/*
+ * Sees the status line of every response of a redirect chain: only a
+ * chain made of permanent redirects (301, 308) may move a feed.
+ */
+static size_t
+fetch_header_cb(char *buf, size_t size, size_t nitems, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nitems, i = 0;
+	int code = 0, digits = 0;
+
+	if (n < 5 || memcmp(buf, "HTTP/", 5) != 0)
+		return n;
+	for (i = 5; i < n && buf[i] != ' '; i++)
+		;
+	for (i++; i < n && digits < 3 && buf[i] >= '0' && buf[i] <= '9'; i++)
+		code = code * 10 + (buf[i] - '0'), digits++;
+	if (digits == 3 && code >= 300 && code <= 399 && code != 301 &&
+	    code != 308)
+		x->temp_redirect = 1;
+	return n;
+}
+
 /* The last response's header name, copied, or NULL. */
 static char *
 fetch_header(CURL *easy, const char *name)
@@ -123,6 +147,10 @@ xfer_free(struct xfer *x)
 	free(x->res.etag);
 	free(x->res.last_modified);
 	free(x->res.effective_url);
+	free(x->res.cache_control);
+	free(x->res.expires);
+	free(x->res.retry_after);
+	free(x->res.moved_url);
 	free(x);
 }
 
@@ -147,9 +175,13 @@ xfer_finish(struct xfer *x, CURLcode code)
 	struct fetch_result *r = &x->res;
 	char *url = NULL;
 	char msg[CURL_ERROR_SIZE + 64];
+	curl_off_t dl;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
 	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &r->seconds);
+	if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &dl) ==
+	    CURLE_OK)
+		r->bytes = (int64_t)dl;
 	if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url) ==
 	    CURLE_OK && url != NULL)
 		r->effective_url = strdup(url);
@@ -158,6 +190,14 @@ xfer_finish(struct xfer *x, CURLcode code)
 		r->content_type = fetch_header(x->easy, "Content-Type");
 		r->etag = fetch_header(x->easy, "ETag");
 		r->last_modified = fetch_header(x->easy, "Last-Modified");
+		r->cache_control = fetch_header(x->easy, "Cache-Control");
+		r->expires = fetch_header(x->easy, "Expires");
+		r->retry_after = fetch_header(x->easy, "Retry-After");
+		curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT,
+		    &r->redirects);
+		if (r->redirects > 0 && !x->temp_redirect &&
+		    r->effective_url != NULL)
+			r->moved_url = strdup(r->effective_url);
 		return;
 	}
 	if (x->too_big)
@@ -284,6 +324,9 @@ fetch_set_opts(struct fetch *f, const struct fetch_opts *o)
 	    o->max_connections);
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    o->max_per_host);
+	/* Keep-alive: idle connections stay cached for the next polls. */
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, o->max_connections);
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 }
 
 struct fetch *
@@ -373,6 +416,14 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, fetch_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	/* Manners: no Referer on redirects; no cookie engine is ever set. */
+	curl_easy_setopt(e, CURLOPT_AUTOREFERER, 0L);
+	/* HTTP/2 when a TLS server offers it; one connection, many feeds. */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	return 0;
 }
 

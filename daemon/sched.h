@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct ev_loop;
 struct store;
 struct conf;
@@ -44,5 +46,7 @@ size_t	sched_refresh_all(struct sched *);
 /* Feeds were added or removed: re-read the earliest due time. */
 void	sched_kick(struct sched *);
 void	sched_stats(const struct sched *, struct sched_stats *);
+/* The feed's recent requests, newest first (history.h); NULL: ENOMEM. */
+json_t	*sched_history_json(const struct sched *, int64_t feed_id);
 
 #endif
