@@ -116,8 +116,8 @@ fetch_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 		;
 	for (i++; i < n && digits < 3 && buf[i] >= '0' && buf[i] <= '9'; i++)
 		code = code * 10 + (buf[i] - '0'), digits++;
-	if (digits == 3 && code >= 300 && code <= 399 && code != 301 &&
-	    code != 308)
+	/* 304 at the end of a chain is an answer, not a redirect. */
+	if (digits == 3 && (code == 302 || code == 303 || code == 307))
 		x->temp_redirect = 1;
 	return n;
 }

@@ -521,7 +521,8 @@ sched_fetched(void *arg, struct fetch_result *r)
 	if (r->expires != NULL && (fl->expires = curl_getdate(r->expires,
 	    NULL)) == -1)
 		fl->expires = TIME_NONE;
-	fl->retry_at = polite_retry_after(r->retry_after, time_now());
+	/* now + 1: whole seconds, rounded up, so never early. */
+	fl->retry_at = polite_retry_after(r->retry_after, time_now() + 1);
 	fl->moved_url = r->moved_url;
 	r->moved_url = NULL;
 	if (!r->ok) {
