@@ -33,6 +33,12 @@
 					   may wait for their host */
 #define SCHED_SUSPEND_GAP	120	/* timer this late: we were asleep */
 #define SCHED_MS		1000.0
+/*
+ * Group commit: polls ending within this window share one transaction
+ * (one fsync); a full batch is committed at once.
+ */
+#define SCHED_BATCH_DELAY	0.05	/* seconds */
+#define SCHED_BATCH_MAX		256	/* polls */
 
 struct flight {
 	struct sched	*s;
@@ -81,6 +87,11 @@ struct sched {
 	int		 adaptive;
 	double		 host_wait;	/* ev_now of the next host slot, 0 none */
 	int64_t		 armed_for;	/* wall time the timer should fire */
+	/* Group commit: polls stored but not yet committed. */
+	ev_timer	 batch_timer;
+	int		 batch_open;
+	size_t		 nbatch;
+	size_t		 batch_items[SCHED_BATCH_MAX];	/* per poll, for the log */
 };
 
 static void sched_fetched(void *arg, struct fetch_result *);
@@ -293,6 +304,47 @@ sched_log_moved(struct sched *s, const struct flight *fl)
 	store_feed_free(&f);
 }
 
+/* Commits the open batch; only then are its polls reported stored. */
+static void
+sched_batch_flush(struct sched *s)
+{
+	size_t i;
+
+	ev_timer_stop(s->loop, &s->batch_timer);
+	if (!s->batch_open)
+		return;
+	s->batch_open = 0;
+	if (store_batch_end(s->store) != STORE_OK) {
+		log_err("cannot commit %zu polls: %s (they are polled again)",
+		    s->nbatch, store_errmsg(s->store));
+		s->nbatch = 0;
+		return;
+	}
+	for (i = 0; s->commit_log && i < s->nbatch; i++)
+		printf("COMMITTED %llu %zu\n",
+		    (unsigned long long)++s->commits, s->batch_items[i]);
+	if (s->commit_log)
+		fflush(stdout);
+	s->nbatch = 0;
+}
+
+static void
+sched_batch_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	sched_batch_flush(t->data);
+}
+
+/* Opens a batch for the next poll to join (a plain commit if it fails). */
+static void
+sched_batch_join(struct sched *s)
+{
+	if (s->batch_open || store_batch_begin(s->store) != STORE_OK)
+		return;
+	s->batch_open = 1;
+	ev_timer_set(&s->batch_timer, SCHED_BATCH_DELAY, 0.);
+	ev_timer_start(s->loop, &s->batch_timer);
+}
+
 /* Writes the outcome of a poll; the only way a flight ends. */
 static void
 sched_commit(struct sched *s, struct flight *fl, const char *error,
@@ -319,6 +371,7 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	sf.new_validators = new_validators;
 	sf.etag = fl->etag;
 	sf.last_modified = fl->last_modified;
+	sched_batch_join(s);
 	rc = store_commit_fetch(s->store, &sf, &st);
 	log_escape(fl->url, ubuf, sizeof(ubuf));
 	if (rc == STORE_NOTFOUND)
@@ -339,11 +392,15 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		    st.updated, fl->seconds);
 	if (rc == STORE_OK && fl->poll.new_url != NULL)
 		sched_log_moved(s, fl);
-	if (rc == STORE_OK && s->commit_log) {
+	if (rc == STORE_OK && s->batch_open)
+		s->batch_items[s->nbatch++] = st.added + st.updated;
+	else if (rc == STORE_OK && s->commit_log) {
 		printf("COMMITTED %llu %zu\n", (unsigned long long)++s->commits,
 		    st.added + st.updated);
 		fflush(stdout);
 	}
+	if (s->nbatch == SCHED_BATCH_MAX)
+		sched_batch_flush(s);
 	s->stats.polls++;
 	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
@@ -461,6 +518,8 @@ sched_tick(struct ev_loop *loop, ev_timer *t, int revents)
 		    store_errmsg(s->store));
 		n = 0;
 	}
+	if (n > 0)
+		sched_batch_join(s);	/* the leases: one fsync, not n */
 	for (i = 0; i < n; i++) {
 		if (started < room)
 			started += sched_try(s, &due[i], now);
@@ -638,6 +697,8 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 		goto fail;
 	ev_timer_init(&s->timer, sched_tick, 0., 0.);
 	s->timer.data = s;
+	ev_timer_init(&s->batch_timer, sched_batch_cb, 0., 0.);
+	s->batch_timer.data = s;
 	sched_set_conf(s, c);
 	/* A restart is no reason to ask every server at the same second. */
 	if (store_spread_overdue(store, time_now(), s->poll_interval) !=
@@ -661,6 +722,7 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	ev_timer_stop(s->loop, &s->timer);
+	sched_batch_flush(s);
 	fetch_free(s->fetch);
 	for (i = 0; i < s->nflights; i++)
 		flight_free(s->flights[i]);
@@ -698,6 +760,7 @@ sched_refresh_all(struct sched *s)
 
 	if (store_feed_ids(s->store, &ids, &n) != STORE_OK)
 		return 0;
+	sched_batch_join(s);
 	for (i = 0; i < n; i++)
 		done += sched_find(s, ids[i]) != NULL ||
 		    store_feed_schedule(s->store, ids[i], now) == STORE_OK;

@@ -337,6 +337,7 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 err[STORE_ERR_LEN];
+	int		 batch;		/* store_batch_begin: tx are savepoints */
 };
 
 /* A growable list of ids. */
@@ -484,15 +485,31 @@ idlist_add(struct idlist *l, int64_t id)
 
 /* Transactions */
 
+/* Runs static SQL (savepoints); errors into s->err. */
+static int
+store_exec_static(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_seterr(s, "%s", sqlite3_errmsg(s->db));
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Inside a batch (store_batch_begin) a transaction is a savepoint. */
 static int
 tx_begin(struct store *s)
 {
+	if (s->batch)
+		return store_exec_static(s, "SAVEPOINT tx");
 	return stmt_exec(s, s->st[ST_BEGIN]);
 }
 
 static int
 tx_commit(struct store *s)
 {
+	if (s->batch)
+		return store_exec_static(s, "RELEASE tx");
 	return stmt_exec(s, s->st[ST_COMMIT]);
 }
 
@@ -502,10 +519,19 @@ tx_rollback(struct store *s)
 {
 	char saved[STORE_ERR_LEN];
 
-	/* Some errors roll back by themselves. */
+	/*
+	 * Some errors roll back by themselves, a whole batch too: its
+	 * COMMIT then fails and store_batch_end() reports the loss.
+	 */
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	memcpy(saved, s->err, sizeof(saved));
+	if (s->batch) {
+		if (store_exec_static(s, "ROLLBACK TO tx") == STORE_OK &&
+		    store_exec_static(s, "RELEASE tx") == STORE_OK)
+			memcpy(s->err, saved, sizeof(saved));
+		return;
+	}
 	if (stmt_exec(s, s->st[ST_ROLLBACK]) == STORE_OK)
 		memcpy(s->err, saved, sizeof(saved));
 }
@@ -1845,4 +1871,32 @@ void
 store_set_sqlite_error(struct store *s)
 {
 	store_seterr(s, "%s", sqlite3_errmsg(s->db));
+}
+
+int
+store_batch_begin(struct store *s)
+{
+	if (s->batch)
+		return STORE_OK;
+	if (stmt_exec(s, s->st[ST_BEGIN]) != STORE_OK)
+		return STORE_ERR;
+	s->batch = 1;
+	return STORE_OK;
+}
+
+int
+store_batch_end(struct store *s)
+{
+	char saved[STORE_ERR_LEN];
+
+	if (!s->batch)
+		return sqlite3_get_autocommit(s->db) ? STORE_OK : STORE_ERR;
+	s->batch = 0;
+	if (stmt_exec(s, s->st[ST_COMMIT]) == STORE_OK)
+		return STORE_OK;
+	memcpy(saved, s->err, sizeof(saved));
+	if (!sqlite3_get_autocommit(s->db))
+		stmt_exec(s, s->st[ST_ROLLBACK]);
+	memcpy(s->err, saved, sizeof(saved));
+	return STORE_ERR;
 }

@@ -122,6 +122,15 @@ int	 store_feed_ids(struct store *, int64_t **ids, size_t *n);
 int	 store_commit_fetch(struct store *, const struct store_fetch *,
 	    struct store_ingest *stats);
 
+/*
+ * Group commit: between begin and end every store transaction is a
+ * savepoint of one SQLite transaction, so a burst of polls costs one
+ * fsync instead of one each.  end commits; STORE_ERR if that failed
+ * (everything since begin is then undone: nothing is half-stored).
+ */
+int	 store_batch_begin(struct store *);
+int	 store_batch_end(struct store *);
+
 /* JSON views for the API (new references; NULL on error, see the rc). */
 int	 store_json_status(struct store *, json_t *obj);	/* adds counts to obj */
 int	 store_json_feeds(struct store *, json_t **out);
