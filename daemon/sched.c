@@ -405,7 +405,10 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
-	sched_history(s, fl, error != NULL);
+	if (rc == STORE_NOTFOUND)
+		history_forget(s->history, fl->feed_id);
+	else
+		sched_history(s, fl, error != NULL);
 	if (fl->host != NULL && fl->host->in_flight > 0)
 		fl->host->in_flight--;
 	sched_remove(s, fl);
