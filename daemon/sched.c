@@ -359,8 +359,8 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	memset(&st, 0, sizeof(st));
 	sf.feed_id = fl->feed_id;
 	sf.fetched_at = time_now();
-	if (fl->status != 0 && (error == NULL || doc != NULL ||
-	    fl->status < 300))
+	/* Only a poll that got its answer says where the feed lives now. */
+	if (error == NULL || doc != NULL)
 		sched_moved(s, fl, sf.fetched_at);
 	sf.next_poll = sched_next(s, fl, error, doc, sf.fetched_at);
 	sf.poll = &fl->poll;
