@@ -304,3 +304,19 @@ check-asan-quick: test-deps
 .PHONY: asan-build check-asan-quick
 
 -include $(ASAN_COMMON_OBJ:.o=.d) $(ASAN_DAEMON_OBJ:.o=.d) $(ASAN_CLIENT_OBJ:.o=.d) asan/daemon/main.d
+# Polling benchmark (bench/bench_poll.py): tidings, newsboat and sfeed on
+# the local feed farm of ../shared/bench, 1,000 and 10,000 feeds.  Peers
+# and nginx come from Debian; they are not needed by the tests.
+BENCH_DEBS	= nginx-light newsboat sfeed time
+BENCH_SIZES	?= 1000,10000
+BENCH_DIR	?= /tmp/tidings-bench
+BENCH_PEER_TIMEOUT ?= 300
+
+bench-poll: all
+	@sh tests/deps.sh $(BUILD_DEBS) $(TEST_DEBS) $(BENCH_DEBS)
+	python3 bench/bench_poll.py --sizes $(BENCH_SIZES) --dir $(BENCH_DIR) \
+	    --peer-timeout $(BENCH_PEER_TIMEOUT)
+
+bench: bench-poll
+
+.PHONY: bench bench-poll

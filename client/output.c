@@ -37,6 +37,7 @@
 #define SOURCES_COLS	3
 #define FEEDS_TITLE_MAX	30	/* feeds table, when fitting to a width */
 #define FEEDS_LAST_MAX	24
+#define FEEDS_WHY_LEN	64	/* "N failed, ok 3h ago" */
 #define FEEDS_TITLE_MIN	10	/* narrow terminals shrink down to these */
 #define FEEDS_LAST_MIN	6
 #define ITEMS_OUTLET_MAX 20
@@ -559,17 +560,26 @@ output_status(const struct out *o, const json_t *st)
 
 /* "error: why", "200", or "-" before the first poll; malloc'd, safe. */
 static char *
-feed_last(const json_t *f)
+feed_last(const struct out *o, const json_t *f)
 {
 	const char *err = jstr(f, "last_error");
-	char buf[64], *s, *e;
+	char buf[64], age[AGE_LEN], why[FEEDS_WHY_LEN], *s, *e;
+	int64_t fails = jint(f, "failures", 0), ok = jtime(f, "last_success");
 	size_t n;
 
 	if (err != NULL) {
 		e = safe1(err);
-		n = strlen(e) + sizeof("error: ");
+		/* How long it has been failing says more than one error. */
+		if (ok != TIME_NONE)
+			snprintf(why, sizeof(why), "%lld failed, ok %s ago",
+			    (long long)fails, output_age(o->now, ok, age,
+			    sizeof(age)));
+		else
+			snprintf(why, sizeof(why), "%lld failed, never ok",
+			    (long long)fails);
+		n = strlen(e) + strlen(why) + sizeof("error (): ");
 		if ((s = malloc(n)) != NULL)
-			snprintf(s, n, "error: %s", e);
+			snprintf(s, n, "error (%s): %s", why, e);
 		else
 			s = e;		/* ENOMEM: at least the reason */
 		if (s != e)
@@ -699,7 +709,7 @@ output_feeds(const struct out *o, const json_t *root)
 		const json_t *f = json_array_get(feeds, i);
 
 		title[i] = feed_title_tags(f);
-		last[i] = feed_last(f);
+		last[i] = feed_last(o, f);
 		url[i] = safe1(jstr(f, "url"));
 		idw = max_size(idw, (size_t)ndigits(jint(f, "id", 0)));
 		iw = max_size(iw, (size_t)ndigits(jint(f, "items", 0)));
@@ -1138,4 +1148,36 @@ output_items(const struct out *o, const json_t *root)
 	for (i = 0; i < n; i++)
 		free(outlet[i]);
 	free(outlet);
+}
+
+/* `tidings feeds --http ID`: the feed's recent requests, newest first. */
+void
+output_feed_http(const struct out *o, const json_t *root)
+{
+	const json_t *reqs = json_object_get(root, "requests"), *q;
+	char *url = safe1(jstr(root, "url"));
+	char age[AGE_LEN];
+	size_t i;
+	int64_t t;
+
+	fprintf(o->fp, "%s\n", url);
+	free(url);
+	if (!json_is_array(reqs) || json_array_size(reqs) == 0) {
+		fprintf(o->fp, "no requests since the daemon started\n");
+		return;
+	}
+	fprintf(o->fp, "%s%-8s  %6s  %-11s  %10s  %8s  %s%s\n",
+	    sgr(o, SGR_BOLD), "WHEN", "STATUS", "REQUEST", "BYTES", "SECONDS",
+	    "NOTE", sgr(o, SGR_RESET));
+	json_array_foreach(reqs, i, q) {
+		t = jtime(q, "time");
+		fprintf(o->fp, "%-8s  %6lld  %-11s  %10lld  %8.3f  %s%s\n",
+		    t == TIME_NONE ? "-" : output_age(o->now, t, age,
+		    sizeof(age)), (long long)jint(q, "status", 0),
+		    jbool(q, "conditional") ? "conditional" : "full",
+		    (long long)jint(q, "bytes", 0),
+		    json_real_value(json_object_get(q, "seconds")),
+		    jbool(q, "failed") ? "failed" : "",
+		    jint(q, "redirects", 0) > 0 ? " redirected" : "");
+	}
 }

@@ -49,6 +49,8 @@ void	output_feed_added(const struct out *, const json_t *feed);
 void	output_headlines(const struct out *, const json_t *stories);
 void	output_story(const struct out *, const json_t *story);
 void	output_items(const struct out *, const json_t *items);
+/* The request history of one feed (GET /v1/feeds/{id}/http). */
+void	output_feed_http(const struct out *, const json_t *history);
 
 /* Writes untrusted s on one line, sanitized (for messages on stderr). */
 void	output_line_safe(FILE *, const char *s);

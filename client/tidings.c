@@ -446,17 +446,36 @@ static int
 cmd_feeds(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 {
 	int json = 0, errors = 0, no_pager = 0, npos, rc;
+	const char *http = NULL;
 	const struct opt opts[] = {
 		{ "--json", NULL, &json }, { "--errors", NULL, &errors },
-		{ "--no-pager", NULL, &no_pager }, { NULL, NULL, NULL }
+		{ "--no-pager", NULL, &no_pager }, { "--http", &http, NULL },
+		{ NULL, NULL, NULL }
 	};
 	struct http_reply reply;
 	enum opt_result r;
 	json_t *root;
+	char path[PATH_LEN];
+	int64_t id;
 
 	if ((r = opt_parse(cmd, opts, argc, argv, NULL, 0, &npos)) != OPT_OK)
 		return r == OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	c->page = !no_pager;
+	if (http != NULL) {
+		/* The self-audit: what the daemon asked this feed's server. */
+		if (errors) {
+			fprintf(stderr, "tidings feeds: --http and --errors "
+			    "do not go together\n");
+			return EXIT_USAGE;
+		}
+		if (parse_id(http, &id) == -1) {
+			fprintf(stderr, "tidings feeds: --http needs a feed ID\n");
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/feeds/%lld/http",
+		    (long long)id);
+		return get_and_show(c, path, json, output_feed_http);
+	}
 	if (!errors)
 		return get_and_show(c, "/v1/feeds", json, output_feeds);
 	if ((rc = api(c, "GET", "/v1/feeds", NULL, &reply, &root)) != EXIT_OK)
@@ -1814,12 +1833,16 @@ static const struct cmd cmds[] = {
 	    "", "daemon version, uptime and counts",
 	    "Show the daemon's version, uptime and counts.",
 	    "  --json                print the API's JSON\n", 1 },
-	{ "feeds", cmd_feeds, "[--errors] [--no-pager] [--json]",
+	{ "feeds", cmd_feeds, "[--errors] [--http ID] [--no-pager] [--json]",
 	    "", "subscribed feeds and their last poll",
 	    "List the subscribed feeds: id, title [tags], items, result of "
-	    "the last poll\n(HTTP status or error), last fetch, next poll "
-	    "(or paused), URL.",
+	    "the last poll\n(HTTP status or error, with the consecutive "
+	    "failures and the last success),\nlast fetch, next poll (or "
+	    "paused), URL.  With --http, the recent requests to one feed.",
 	    "  --errors              only feeds whose last poll failed\n"
+	    "  --http ID             the feed's recent HTTP requests: time, "
+	    "status,\n"
+	    "                        conditional or not, bytes, duration\n"
 	    "  --no-pager            never page, even on a terminal\n"
 	    "  --json                print the API's JSON\n", 1 },
 	{ "add", cmd_add, "URL [--title T] [--tags a,b] [--interval DUR]",

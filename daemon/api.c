@@ -96,6 +96,7 @@ enum api_route_id {
 	R_SEARCH,
 	R_BOOKMARKS,
 	R_RECLUSTER,
+	R_FEED_HTTP,
 };
 
 struct api_route {
@@ -122,6 +123,7 @@ static const struct api_route api_routes[] = {
 	{ "/v1/search",			R_SEARCH,	M_GET },
 	{ "/v1/bookmarks",		R_BOOKMARKS,	M_GET | M_POST },
 	{ "/v1/recluster",		R_RECLUSTER,	M_POST },
+	{ "/v1/feeds/{id}/http",	R_FEED_HTTP,	M_GET },
 };
 
 struct api {
@@ -995,6 +997,33 @@ api_recluster(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
 		api_error(r, 500, "out of memory");
 }
 
+/* The self-audit: the feed's recent requests, newest first. */
+static void
+api_feed_http(struct api *a, int64_t id, struct api_reply *r)
+{
+	struct store_feed f;
+	json_t *reqs;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	rc = store_feed_get(a->ctx->store, id, &f);
+	if (rc == STORE_NOTFOUND) {
+		api_error(r, 404, "no feed with id %" PRId64, id);
+		return;
+	}
+	if (rc != STORE_OK) {
+		api_store_error(a, r, rc, "read feed");
+		return;
+	}
+	if ((reqs = sched_history_json(a->ctx->sched, id)) == NULL ||
+	    (r->body = json_pack("{s:I, s:s, s:o}", "feed_id", (json_int_t)id,
+	    "url", f.url, "requests", reqs)) == NULL)
+		api_error(r, 500, "out of memory");
+	else
+		r->status = 200;
+	store_feed_free(&f);
+}
+
 static void
 api_dispatch(struct api *a, struct MHD_Connection *mc,
     const struct api_route *rt, int64_t id, struct api_req *q,
@@ -1054,6 +1083,9 @@ api_dispatch(struct api *a, struct MHD_Connection *mc,
 		break;
 	case R_RECLUSTER:
 		api_recluster(a, mc, r);
+		break;
+	case R_FEED_HTTP:
+		api_feed_http(a, id, r);
 		break;
 	}
 }

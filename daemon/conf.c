@@ -34,6 +34,11 @@
 #define DEFAULT_SOCKET_MODE	0660
 #define DEFAULT_USER_AGENT	"tidings/" TIDINGS_VERSION \
 				" (+https://github.com/tidings/tidings)"
+#define DEFAULT_MAX_INTERVAL	(24 * 60 * 60)
+#define DEFAULT_HOST_SPACING_MS	250
+#define DEFAULT_REDIRECT_AFTER	(3 * 24 * 60 * 60)
+#define HOST_SPACING_MAX_MS	(60 * 1000)
+#define MS_PER_SEC		1000
 #define MAX_CONNECTIONS_LIMIT	10000
 #define MAX_WORKERS_LIMIT	64
 #define MAX_FEED_SIZE_LIMIT	(1024LL * 1024 * 1024)
@@ -204,6 +209,29 @@ conf_positive_duration(const char *v, int64_t *out)
 	return 0;
 }
 
+/* Milliseconds: "250ms", or a duration ("1s"); 0 turns spacing off. */
+static int
+conf_spacing(const char *v, int64_t *ms)
+{
+	size_t len = strlen(v);
+	int64_t d;
+	long n;
+	char num[32];
+
+	if (len > 2 && strcmp(v + len - 2, "ms") == 0 && len - 2 < sizeof(num)) {
+		memcpy(num, v, len - 2);
+		num[len - 2] = '\0';
+		if (conf_long(num, 0, HOST_SPACING_MAX_MS, &n) != 0)
+			return -1;
+		*ms = n;
+		return 0;
+	}
+	if (parse_duration(v, &d) != 0 || d > HOST_SPACING_MAX_MS / MS_PER_SEC)
+		return -1;
+	*ms = d * MS_PER_SEC;
+	return 0;
+}
+
 static int
 conf_daemon_key(struct conf_parser *p, const char *name, const char *value)
 {
@@ -257,6 +285,14 @@ conf_daemon_key(struct conf_parser *p, const char *name, const char *value)
 		c->parse_workers = n;
 		return 0;
 	}
+	if (strcmp(name, "max_interval") == 0)
+		return conf_positive_duration(value, &c->max_interval) ? -2 : 0;
+	if (strcmp(name, "permanent_redirect_after") == 0)
+		return conf_positive_duration(value, &c->redirect_after) ? -2 : 0;
+	if (strcmp(name, "host_spacing") == 0)
+		return conf_spacing(value, &c->host_spacing_ms) ? -2 : 0;
+	if (strcmp(name, "adaptive") == 0)
+		return conf_bool(value, &c->adaptive) ? -2 : 0;
 	conf_error(p, "unknown key '%s' in [daemon]%s", name, "");
 	return -1;
 bad:
@@ -419,6 +455,9 @@ conf_defaults(struct conf *c)
 	c->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 	c->max_feed_size = DEFAULT_MAX_FEED_SIZE;
 	c->parse_cpu_limit = DEFAULT_PARSE_CPU_LIMIT;
+	c->max_interval = DEFAULT_MAX_INTERVAL;
+	c->host_spacing_ms = DEFAULT_HOST_SPACING_MS;
+	c->redirect_after = DEFAULT_REDIRECT_AFTER;
 }
 
 /* Checks across keys that inih cannot see line by line. */
@@ -445,6 +484,8 @@ conf_validate(struct conf_parser *p)
 	}
 	if (c->min_interval > c->poll_interval)
 		c->min_interval = c->poll_interval;
+	if (c->max_interval < c->poll_interval)
+		c->max_interval = c->poll_interval;
 	return 0;
 }
 

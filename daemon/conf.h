@@ -43,6 +43,11 @@ struct conf {
 	int64_t	 cluster_window;	/* seconds; 0 = off */
 	int	 cluster_reopen;	/* reopen_on_new_source */
 	int	 allow_private_redirects;	/* see netguard.h */
+	/* Polite polling (polite.h, sched.c). */
+	int64_t	 max_interval;		/* ceiling for every interval, seconds */
+	int64_t	 host_spacing_ms;	/* between request starts to one host */
+	int64_t	 redirect_after;	/* 301/308 seen this long: learned */
+	int	 adaptive;		/* follow each feed's publishing pace */
 	struct conf_feed *feeds;
 	size_t	 nfeeds;
 };

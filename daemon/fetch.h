@@ -48,6 +48,13 @@ struct fetch_result {
 	char	*last_modified;
 	char	*effective_url;	/* after redirects, or the Content-Location */
 	double	 seconds;	/* total transfer time */
+	/* Scheduling hints and redirect facts (polite.h, sched.c). */
+	char	*cache_control;
+	char	*expires;
+	char	*retry_after;
+	char	*moved_url;	/* final URL when every redirect was 301/308 */
+	long	 redirects;	/* redirects followed */
+	int64_t	 bytes;		/* body bytes received, as sent (compressed) */
 };
 
 typedef void (*fetch_done_fn)(void *arg, struct fetch_result *);

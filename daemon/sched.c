@@ -11,12 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <ev.h>
 
 #include "conf.h"
 #include "feed.h"
 #include "fetch.h"
+#include "history.h"
+#include "hosts.h"
 #include "log.h"
+#include "polite.h"
 #include "sched.h"
 #include "store.h"
 #include "util.h"
@@ -38,6 +42,10 @@
 #define SCHED_STORE_RECORD	10.0	/* seconds */
 /* and the feed is polled again this soon (or at its interval if sooner). */
 #define SCHED_STORE_REPOLL	300	/* seconds */
+#define SCHED_OVERSCAN		4	/* due feeds read per free slot: some
+					   may wait for their host */
+#define SCHED_SUSPEND_GAP	120	/* timer this late: we were asleep */
+#define SCHED_MS		1000.0
 
 struct flight {
 	struct sched	*s;
@@ -58,6 +66,18 @@ struct flight {
 	int		 retries;
 	int		 warned;	/* "cannot record the failure yet" logged */
 	ev_timer	 retry;
+	int64_t		 next_poll;	/* decided by the first commit try */
+	int		 decided;
+	/* Polite polling: what the request and its answer said. */
+	struct host	*host;		/* in s->hosts; NULL if none */
+	int		 conditional;
+	struct store_poll poll;		/* state before, then to write */
+	int64_t		 max_age;	/* Cache-Control, -1 none */
+	int64_t		 expires;	/* TIME_NONE none */
+	int64_t		 retry_at;	/* Retry-After, -1 none */
+	char		*moved_url;	/* 301/308-only redirect target */
+	int64_t		 bytes;
+	long		 redirects;
 };
 
 struct sched {
@@ -74,6 +94,16 @@ struct sched {
 	size_t		 nflights;
 	struct sched_stats stats;
 	int		 commit_log;	/* test switch: fd for COMMITTED lines, or -1 */
+	/* Polite polling. */
+	struct hosts	*hosts;
+	struct history	*history;
+	int64_t		 max_interval;
+	int64_t		 redirect_after;
+	long		 max_per_host;
+	double		 host_spacing;	/* seconds */
+	int		 adaptive;
+	double		 host_wait;	/* ev_now of the next host slot, 0 none */
+	int64_t		 armed_for;	/* wall time the timer should fire */
 };
 
 static void sched_fetched(void *arg, struct fetch_result *);
@@ -89,6 +119,8 @@ flight_free(struct flight *fl)
 	free(fl->last_modified);
 	free(fl->error);
 	feed_doc_free(&fl->doc);
+	free(fl->moved_url);
+	store_poll_free(&fl->poll);
 	free(fl);
 }
 
@@ -105,12 +137,125 @@ sched_remove(struct sched *s, struct flight *fl)
 	flight_free(fl);
 }
 
+/* The feed's interval after a good poll: config, pace, hints, limits. */
 static int64_t
-sched_interval(const struct sched *s, int64_t feed_interval)
+sched_interval(const struct sched *s, const struct flight *fl, int64_t now)
 {
-	int64_t iv = feed_interval > 0 ? feed_interval : s->poll_interval;
+	struct polite_limits l;
+	struct polite_hints h;
 
-	return iv < s->min_interval ? s->min_interval : iv;
+	l.interval = fl->interval > 0 ? fl->interval : s->poll_interval;
+	if (s->adaptive && fl->poll.poll_every > 0)
+		l.interval = fl->poll.poll_every;
+	l.floor = s->min_interval;
+	l.ceiling = s->max_interval;
+	polite_hints_init(&h);
+	h.ttl = fl->poll.ttl;
+	h.max_age = fl->max_age;
+	h.expires = fl->expires;
+	return polite_interval(&l, &h, now);
+}
+
+/* The pace of a feed: the median gap between its items' dates. */
+static int64_t
+sched_pace(const struct feed_doc *doc)
+{
+	int64_t *t, gap;
+	size_t i, n = 0;
+
+	if (doc->nitems == 0 ||
+	    (t = calloc(doc->nitems, sizeof(*t))) == NULL)
+		return 0;
+	for (i = 0; i < doc->nitems; i++)
+		if (doc->items[i].published != TIME_NONE)
+			t[n++] = doc->items[i].published;
+	gap = polite_median_gap(t, n);
+	free(t);
+	return gap > 0 ? gap : 0;
+}
+
+/*
+ * When to poll next.  A good poll: the interval with jitter, moved out
+ * of the publisher's skip hours and days.  410: never (the feed stops).
+ * 429/503 with Retry-After: not before it, for the whole host.  Any
+ * other failure: exponential backoff, capped at the ceiling, forever.
+ */
+static int64_t
+sched_next(struct sched *s, struct flight *fl, const char *error,
+    const struct feed_doc *doc, int64_t now)
+{
+	struct store_poll *p = &fl->poll;
+	int64_t iv, base;
+
+	if (doc != NULL) {
+		p->ttl = doc->ttl;
+		p->skip_hours = doc->skip_hours;
+		p->skip_days = doc->skip_days;
+		p->poll_every = sched_pace(doc);
+	}
+	if (error == NULL) {
+		iv = sched_interval(s, fl, now);
+		return polite_skip(now + iv + polite_jitter(iv, arc4random()),
+		    p->skip_hours, p->skip_days);
+	}
+	if (fl->status == 410)
+		return TIME_NONE;
+	if ((fl->status == 429 || fl->status == 503) && fl->retry_at >= 0) {
+		if (fl->host != NULL && fl->retry_at > fl->host->blocked_until)
+			fl->host->blocked_until = fl->retry_at;
+		return fl->retry_at > now + s->min_interval ? fl->retry_at :
+		    now + s->min_interval;
+	}
+	base = sched_interval(s, fl, now);
+	iv = polite_backoff(base, p->failures + 1, s->max_interval,
+	    arc4random());
+	return now + (iv < s->min_interval ? s->min_interval : iv);
+}
+
+/*
+ * Permanent redirects are learned only when every poll for
+ * redirect_after seconds was sent to the same new place.
+ */
+static void
+sched_moved(struct sched *s, struct flight *fl, int64_t now)
+{
+	struct store_poll *p = &fl->poll;
+
+	if (fl->moved_url == NULL || strcmp(fl->moved_url, fl->url) == 0) {
+		free(p->moved_url);
+		p->moved_url = NULL;
+		p->moved_since = TIME_NONE;
+		return;
+	}
+	if (p->moved_url != NULL && strcmp(p->moved_url, fl->moved_url) == 0 &&
+	    p->moved_since != TIME_NONE) {
+		if (now - p->moved_since >= s->redirect_after)
+			p->new_url = strdup(fl->moved_url);
+		return;
+	}
+	free(p->moved_url);
+	p->moved_url = fl->moved_url;
+	fl->moved_url = NULL;
+	p->moved_since = now;
+}
+
+/* One line of the self-audit history. */
+static void
+sched_history(struct sched *s, const struct flight *fl, int failed)
+{
+	struct history_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.at = fl->started;
+	e.bytes = fl->bytes;
+	e.seconds = (float)fl->seconds;
+	e.status = (int16_t)fl->status;
+	e.conditional = (uint8_t)fl->conditional;
+	e.failed = (uint8_t)(failed != 0);
+	e.redirects = (uint8_t)(fl->redirects > UINT8_MAX ? UINT8_MAX :
+	    fl->redirects);
+	if (history_add(s->history, fl->feed_id, &e) != 0)
+		log_err("scheduler: out of memory for the request history");
 }
 
 /*
@@ -122,9 +267,10 @@ static void
 sched_arm(struct sched *s, int idle)
 {
 	int64_t next, now = time_now();
-	double delay;
+	double delay, wait;
 
 	ev_timer_stop(s->loop, &s->timer);
+	s->armed_for = TIME_NONE;
 	if (s->nflights >= s->max_flights)
 		return;		/* a finishing poll re-arms */
 	next = store_next_poll(s->store);
@@ -133,6 +279,13 @@ sched_arm(struct sched *s, int idle)
 	delay = next > now ? (double)(next - now) : 0.;
 	if (idle && delay < SCHED_IDLE_RETRY)
 		delay = SCHED_IDLE_RETRY;
+	/* A host's spacing ends sooner than the idle retry. */
+	if (s->host_wait > 0.) {
+		wait = s->host_wait - ev_now(s->loop);
+		if (wait < delay)
+			delay = wait > 0. ? wait : 0.;
+	}
+	s->armed_for = now + (int64_t)delay;
 	ev_timer_set(&s->timer, delay, 0.);
 	ev_timer_start(s->loop, &s->timer);
 }
@@ -201,7 +354,7 @@ sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
 	memset(sf, 0, sizeof(*sf));
 	sf->feed_id = fl->feed_id;
 	sf->fetched_at = time_now();
-	sf->next_poll = sf->fetched_at + sched_interval(s, fl->interval);
+	sf->next_poll = sf->fetched_at + sched_interval(s, fl, sf->fetched_at);
 	sf->http_status = fl->status;
 	sf->error = error;
 }
@@ -209,6 +362,8 @@ sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
 static void
 sched_finish(struct sched *s, struct flight *fl)
 {
+	if (fl->host != NULL && fl->host->in_flight > 0)
+		fl->host->in_flight--;
 	sched_remove(s, fl);
 	sched_kick(s);
 }
@@ -267,6 +422,7 @@ sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 	s->stats.polls++;
 	s->stats.errors++;
 	s->stats.last_poll = time_now();
+	sched_history(s, fl, 1);
 	feed_doc_free(&fl->doc);	/* the items go, the message stays */
 	free(fl->error);
 	if ((fl->error = strdup(msg)) == NULL) {
@@ -275,6 +431,27 @@ sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 	}
 	ev_set_cb(&fl->retry, sched_record_cb);
 	sched_record_cb(s->loop, &fl->retry, 0);
+}
+
+/* Says whether a permanent redirect was learned (the URL may be taken). */
+static void
+sched_log_moved(struct sched *s, const struct flight *fl)
+{
+	struct store_feed f;
+	char from[LOG_URL_LEN], to[LOG_URL_LEN];
+
+	memset(&f, 0, sizeof(f));
+	log_escape(fl->url, from, sizeof(from));
+	log_escape(fl->poll.new_url, to, sizeof(to));
+	if (store_feed_get(s->store, fl->feed_id, &f) == STORE_OK &&
+	    strcmp(f.url, fl->poll.new_url) == 0)
+		log_info("feed %lld moved permanently: %s -> %s (redirected "
+		    "for %lld s)", (long long)fl->feed_id, from, to,
+		    (long long)s->redirect_after);
+	else
+		log_warn("feed %lld: %s redirects permanently to %s, which "
+		    "another feed has already", (long long)fl->feed_id, from, to);
+	store_feed_free(&f);
 }
 
 /* Writes the outcome of a poll; the only way a flight ends. */
@@ -289,6 +466,19 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 
 	memset(&st, 0, sizeof(st));
 	sched_fetch_init(s, fl, error, &sf);
+	/*
+	 * Decided once per poll: a retry after a locked database must not
+	 * draw new jitter, count the redirect again or lose its state.
+	 */
+	if (!fl->decided) {
+		/* Only a poll that got its answer says where the feed lives. */
+		if (error == NULL || doc != NULL)
+			sched_moved(s, fl, sf.fetched_at);
+		fl->next_poll = sched_next(s, fl, error, doc, sf.fetched_at);
+		fl->decided = 1;
+	}
+	sf.next_poll = fl->next_poll;
+	sf.poll = &fl->poll;
 	sf.not_modified = not_modified;
 	sf.doc = doc;
 	sf.new_validators = new_validators;
@@ -323,16 +513,23 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	if (rc == STORE_OK && s->commit_log != -1 && st.added > 0)
 		dprintf(s->commit_log, "COMMITTED %lld %zu\n",
 		    (long long)st.batch, st.added);
+	if (rc == STORE_OK && fl->poll.new_url != NULL)
+		sched_log_moved(s, fl);
 	s->stats.polls++;
 	s->stats.last_poll = sf.fetched_at;
 	s->stats.errors += error != NULL;
 	s->stats.not_modified += not_modified;
 	s->stats.items_added += st.added;
+	if (rc == STORE_NOTFOUND)
+		history_forget(s->history, fl->feed_id);
+	else
+		sched_history(s, fl, error != NULL);
 	sched_finish(s, fl);
 }
 
 static int
-sched_start(struct sched *s, const struct store_feed *feed, int64_t now)
+sched_start(struct sched *s, const struct store_feed *feed, int64_t now,
+    struct host *h)
 {
 	struct fetch_request req;
 	struct flight *fl;
@@ -349,6 +546,17 @@ sched_start(struct sched *s, const struct store_feed *feed, int64_t now)
 	fl->feed_id = feed->id;
 	fl->interval = feed->interval;
 	fl->started = now;
+	fl->host = h;
+	fl->conditional = feed->etag != NULL || feed->last_modified != NULL;
+	fl->max_age = -1;
+	fl->expires = TIME_NONE;
+	fl->retry_at = -1;
+	if (store_poll_get(s->store, feed->id, &fl->poll) != STORE_OK)
+		store_poll_free(&fl->poll);	/* defaults: no state yet */
+	if (h != NULL) {
+		h->in_flight++;
+		h->next_start = ev_now(s->loop) + s->host_spacing;
+	}
 	s->flights[s->nflights++] = fl;
 	/*
 	 * A lease: the feed is not due again while this poll runs, and if
@@ -365,6 +573,35 @@ sched_start(struct sched *s, const struct store_feed *feed, int64_t now)
 	return 0;
 }
 
+/*
+ * Starts feed unless its host says wait: 1 if started.  A host under
+ * Retry-After moves the feed past it; a busy or recently asked host
+ * leaves it due for a later tick.
+ */
+static int
+sched_try(struct sched *s, const struct store_feed *feed, int64_t now)
+{
+	struct host *h = hosts_get(s->hosts, feed->url);
+	double evnow = ev_now(s->loop);
+
+	if (h != NULL && h->blocked_until > now) {
+		store_feed_schedule(s->store, feed->id, h->blocked_until);
+		return 0;
+	}
+	if (h != NULL && (h->in_flight >= s->max_per_host ||
+	    h->next_start > evnow)) {
+		if (h->next_start > evnow && (s->host_wait == 0. ||
+		    h->next_start < s->host_wait))
+			s->host_wait = h->next_start;
+		return 0;
+	}
+	if (sched_start(s, feed, now, h) != 0) {
+		log_err("scheduler: out of memory");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 sched_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -372,33 +609,42 @@ sched_tick(struct ev_loop *loop, ev_timer *t, int revents)
 	int64_t now = time_now();
 	int64_t *exclude;
 	struct store_feed *due;
-	size_t i, n = 0, room = s->max_flights - s->nflights;
+	size_t i, n = 0, started = 0, room = s->max_flights - s->nflights;
 
+	if (s->armed_for != TIME_NONE && now > s->armed_for +
+	    SCHED_SUSPEND_GAP) {
+		/* After a suspend, not every overdue feed at once. */
+		log_info("scheduler: woke %lld s late, spreading overdue polls",
+		    (long long)(now - s->armed_for));
+		store_spread_overdue(s->store, now, s->poll_interval);
+	}
+	s->armed_for = TIME_NONE;
 	if (room == 0)
 		return;
+	s->host_wait = 0.;
 	exclude = calloc(s->nflights + 1, sizeof(*exclude));
-	due = calloc(room, sizeof(*due));
+	due = calloc(room * SCHED_OVERSCAN, sizeof(*due));
 	if (exclude == NULL || due == NULL) {
 		log_err("scheduler: out of memory");
 		goto done;
 	}
 	for (i = 0; i < s->nflights; i++)
 		exclude[i] = s->flights[i]->feed_id;
-	if (store_feeds_due(s->store, now, exclude, s->nflights, due, room,
-	    &n) != STORE_OK) {
+	if (store_feeds_due(s->store, now, exclude, s->nflights, due,
+	    room * SCHED_OVERSCAN, &n) != STORE_OK) {
 		log_err("scheduler: cannot read due feeds: %s",
 		    store_errmsg(s->store));
 		n = 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (sched_start(s, &due[i], now) != 0)
-			log_err("scheduler: out of memory");
+		if (started < room)
+			started += sched_try(s, &due[i], now);
 		store_feed_free(&due[i]);
 	}
 done:
 	free(exclude);
 	free(due);
-	sched_arm(s, n == 0);
+	sched_arm(s, started == 0);
 }
 
 /* The HTTP status as the words a user reads in `tidings feeds`. */
@@ -444,6 +690,16 @@ sched_fetched(void *arg, struct fetch_result *r)
 		return;
 	fl->status = r->http_status;
 	fl->seconds = r->seconds;
+	fl->bytes = r->bytes;
+	fl->redirects = r->redirects;
+	fl->max_age = polite_max_age(r->cache_control);
+	if (r->expires != NULL && (fl->expires = curl_getdate(r->expires,
+	    NULL)) == -1)
+		fl->expires = TIME_NONE;
+	/* now + 1: whole seconds, rounded up, so never early. */
+	fl->retry_at = polite_retry_after(r->retry_after, time_now() + 1);
+	fl->moved_url = r->moved_url;
+	r->moved_url = NULL;
 	if (!r->ok) {
 		sched_commit(s, fl, r->error, 0, NULL, 0);
 		return;
@@ -454,6 +710,12 @@ sched_fetched(void *arg, struct fetch_result *r)
 	}
 	if (r->http_status < 200 || r->http_status > 299) {
 		http_error_text(r->http_status, msg, sizeof(msg));
+		if (r->http_status == 410) {
+			size_t len = strlen(msg);
+
+			snprintf(msg + len, sizeof(msg) - len, ": the feed is "
+			    "gone, polling stopped (refresh it to try again)");
+		}
 		sched_commit(s, fl, msg, 0, NULL, 0);
 		return;
 	}
@@ -518,6 +780,11 @@ sched_set_conf(struct sched *s, const struct conf *c)
 
 	s->poll_interval = c->poll_interval;
 	s->min_interval = c->min_interval;
+	s->max_interval = c->max_interval;
+	s->redirect_after = c->redirect_after;
+	s->max_per_host = c->max_per_host;
+	s->host_spacing = (double)c->host_spacing_ms / SCHED_MS;
+	s->adaptive = c->adaptive;
 	s->lease = c->timeout + SCHED_LEASE_SLACK;
 	sched_fetch_opts(c, &o);
 	fetch_set_opts(s->fetch, &o);
@@ -540,7 +807,10 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 	/* The transfer limit is the flight limit: one flight, one connection. */
 	s->max_flights = (size_t)c->max_connections;
 	s->commit_log = cl != NULL && *cl == '1' ? STDOUT_FILENO : -1;
-	if ((s->flights = calloc(s->max_flights, sizeof(*s->flights))) == NULL)
+	s->armed_for = TIME_NONE;
+	if ((s->flights = calloc(s->max_flights, sizeof(*s->flights))) == NULL ||
+	    (s->hosts = hosts_new()) == NULL ||
+	    (s->history = history_new()) == NULL)
 		goto fail;
 	sched_fetch_opts(c, &o);
 	if ((s->fetch = fetch_new(loop, &o, sched_fetched, s)) == NULL)
@@ -548,8 +818,15 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 	ev_timer_init(&s->timer, sched_tick, 0., 0.);
 	s->timer.data = s;
 	sched_set_conf(s, c);
+	/* A restart is no reason to ask every server at the same second. */
+	if (store_spread_overdue(store, time_now(), s->poll_interval) !=
+	    STORE_OK)
+		log_warn("scheduler: cannot spread overdue polls: %s",
+		    store_errmsg(store));
 	return s;
 fail:
+	hosts_free(s->hosts);
+	history_free(s->history);
 	free(s->flights);
 	free(s);
 	return NULL;
@@ -567,6 +844,8 @@ sched_free(struct sched *s)
 	for (i = 0; i < s->nflights; i++)
 		flight_free(s->flights[i]);
 	free(s->flights);
+	hosts_free(s->hosts);
+	history_free(s->history);
 	free(s);
 }
 
@@ -617,4 +896,10 @@ sched_stats(const struct sched *s, struct sched_stats *out)
 {
 	*out = s->stats;
 	out->in_flight = s->nflights;
+}
+
+json_t *
+sched_history_json(const struct sched *s, int64_t feed_id)
+{
+	return history_json(s->history, feed_id);
 }

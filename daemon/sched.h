@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct ev_loop;
 struct store;
 struct conf;
@@ -50,5 +52,7 @@ void	sched_stats(const struct sched *, struct sched_stats *);
  * "COMMITTED <batch> <n>" to fd (-1: off).  The crash tests' oracle.
  */
 void	sched_set_commit_log(struct sched *, int fd);
+/* The feed's recent requests, newest first (history.h); NULL: ENOMEM. */
+json_t	*sched_history_json(const struct sched *, int64_t feed_id);
 
 #endif

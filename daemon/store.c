@@ -189,6 +189,18 @@ static const char *const store_migrations[] = {
 	"  new_id INTEGER NOT NULL"
 	");"
 	"PRAGMA user_version = 5;",
+	/*
+	 * 6: polite polling (store_poll.c): the interval the last poll
+	 * settled on, the publisher's skipHours/skipDays, and a permanent
+	 * redirect being watched before it is learned.
+	 */
+	"ALTER TABLE feeds ADD COLUMN poll_every INTEGER;"
+	"ALTER TABLE feeds ADD COLUMN feed_ttl INTEGER;"
+	"ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN moved_url TEXT;"
+	"ALTER TABLE feeds ADD COLUMN moved_since INTEGER;"
+	"PRAGMA user_version = 6;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -1841,7 +1853,9 @@ store_commit_fetch(struct store *s, const struct store_fetch *f,
 	bind_text(st, 10, f->etag, STORE_MAX_SHORT);
 	bind_text(st, 11, f->last_modified, STORE_MAX_SHORT);
 	sqlite3_bind_int(st, 12, ok);
-	if ((rc = stmt_exec(s, st)) == STORE_OK)
+	if ((rc = stmt_exec(s, st)) == STORE_OK && f->poll != NULL)
+		rc = store_poll_commit(s, f->feed_id, f->poll);
+	if (rc == STORE_OK)
 		rc = tx_commit(s);
  rollback:
 	if (rc != STORE_OK) {
@@ -2812,4 +2826,18 @@ store_recluster(struct store *s, int64_t since, struct store_recluster *out)
 	free(touched.v);
 	out->moved = 0;
 	return rc == STORE_INVALID ? rc : STORE_ERR;
+}
+
+/* The connection, for the store_*.c modules that keep their own SQL. */
+sqlite3 *
+store_sqlite(struct store *s)
+{
+	return s->db;
+}
+
+/* store_errmsg() for those modules. */
+void
+store_set_sqlite_error(struct store *s)
+{
+	store_seterr(s, "%s", sqlite3_errmsg(s->db));
 }

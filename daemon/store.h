@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "feed.h"
+#include "store_poll.h"
 
 enum store_rc {
 	STORE_OK = 0,
@@ -70,6 +71,8 @@ struct store_fetch {
 	const char *etag;
 	const char *last_modified;
 	const struct feed_doc *doc;
+	/* Scheduling state to write with the poll (store_poll.h); NULL keeps. */
+	const struct store_poll *poll;
 };
 
 struct store_ingest {

@@ -133,12 +133,17 @@ paths += ["/redirect-chain/5", "/redirect-chain/6"]
 feeds = [("corpus " + e["name"], base + "/corpus/" + e["name"])
          for e in manifest]
 feeds += [("evil " + p, base + p) for p in paths]
-control_url = base + "/ok?n=control"
+# The control feed is on another host name of the same server: a 429 or
+# 503 with Retry-After rightly holds back every feed of the evil host
+# (issue 4), and the point here is that feeds elsewhere keep flowing.
+control_url = base.replace("127.0.0.1", "localhost") + "/ok?n=control"
 
-# Every feed is on one host: let them all fetch at once, so a slow path
-# holding a connection cannot make the others wait out their timeout.
+# Every feed is on one host: let them all fetch at once, unspaced, so a
+# slow path holding a connection cannot make the others wait out their
+# timeout.
 d = Daemon(feeds=feeds, daemon_conf={"timeout": "15s",
                                      "max_per_host": "200",
+                                     "host_spacing": "0",
                                      "max_connections": "200"})
 with open(d.conf, "a") as f:
     f.write('\n[feed "control"]\nurl = %s\ninterval = %s\n'

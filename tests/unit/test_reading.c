@@ -356,6 +356,12 @@ main(void)
 	    "ALTER TABLE items DROP COLUMN cluster_terms; "
 	    "ALTER TABLE feeds DROP COLUMN cluster; "
 	    "DROP TABLE story_merges; "
+	    "ALTER TABLE feeds DROP COLUMN poll_every; "
+	    "ALTER TABLE feeds DROP COLUMN feed_ttl; "
+	    "ALTER TABLE feeds DROP COLUMN skip_hours; "
+	    "ALTER TABLE feeds DROP COLUMN skip_days; "
+	    "ALTER TABLE feeds DROP COLUMN moved_url; "
+	    "ALTER TABLE feeds DROP COLUMN moved_since; "
 	    "PRAGMA user_version = 1;") == 0);
 	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);

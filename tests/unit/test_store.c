@@ -182,6 +182,8 @@ test_open(void)
 	/* Every migration step ran (their number grows with the schema). */
 	version = sql_int("PRAGMA user_version");
 	CHECK(version >= 1);
+	CHECK_INT(sql_int("SELECT count(*) FROM pragma_table_info('feeds')"
+	    " WHERE name IN ('poll_every', 'moved_url', 'moved_since')"), 3);
 	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_schema WHERE "
 	    "name IN ('feeds', 'items', 'stories', 'feed_tags')"), 4);
 	CHECK_STR(sql_text("PRAGMA journal_mode", err, sizeof(err)), "wal");
