@@ -27,6 +27,8 @@
 #include "worker.h"
 
 #define SCHED_LEASE_SLACK	60	/* seconds past the transfer timeout */
+/* Poll results reach the disk at most this long after their commit. */
+#define SCHED_SYNC_DELAY	1.0	/* seconds */
 #define SCHED_ERROR_LEN		512
 #define SCHED_IDLE_RETRY	1.0	/* seconds */
 #define LOG_URL_LEN		200
@@ -86,6 +88,7 @@ struct sched {
 	struct fetch	*fetch;
 	struct worker_pool *pool;
 	ev_timer	 timer;
+	ev_timer	 sync;		/* store_sync() soon after commits */
 	int64_t		 poll_interval;
 	int64_t		 min_interval;
 	int64_t		 lease;
@@ -360,8 +363,31 @@ sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
 }
 
 static void
+sched_sync_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct sched *s = t->data;
+
+	(void)loop;
+	(void)revents;
+	if (store_sync(s->store) != STORE_OK)
+		log_warn("scheduler: cannot sync the database: %s",
+		    store_errmsg(s->store));
+}
+
+/* One fsync a second for all the polls that ended in it. */
+static void
+sched_sync_soon(struct sched *s)
+{
+	if (ev_is_active(&s->sync))
+		return;
+	ev_timer_set(&s->sync, SCHED_SYNC_DELAY, 0.);
+	ev_timer_start(s->loop, &s->sync);
+}
+
+static void
 sched_finish(struct sched *s, struct flight *fl)
 {
+	sched_sync_soon(s);
 	if (fl->host != NULL && fl->host->in_flight > 0)
 		fl->host->in_flight--;
 	sched_remove(s, fl);
@@ -817,6 +843,8 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 		goto fail;
 	ev_timer_init(&s->timer, sched_tick, 0., 0.);
 	s->timer.data = s;
+	ev_timer_init(&s->sync, sched_sync_cb, 0., 0.);
+	s->sync.data = s;
 	sched_set_conf(s, c);
 	/* A restart is no reason to ask every server at the same second. */
 	if (store_spread_overdue(store, time_now(), s->poll_interval) !=
@@ -840,6 +868,10 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	ev_timer_stop(s->loop, &s->timer);
+	ev_timer_stop(s->loop, &s->sync);
+	if (store_sync(s->store) != STORE_OK)
+		log_warn("scheduler: cannot sync the database: %s",
+		    store_errmsg(s->store));
 	fetch_free(s->fetch);
 	for (i = 0; i < s->nflights; i++)
 		flight_free(s->flights[i]);

@@ -106,6 +106,12 @@ const char *store_errmsg(struct store *);
  * (SQLITE_BUSY/LOCKED after the busy timeout): worth retrying soon.
  */
 int	 store_err_busy(struct store *);
+/*
+ * Puts poll results on disk.  They are committed safe against a crash
+ * of the daemon but not against a power loss (synchronous = NORMAL);
+ * the scheduler calls this within a second of them.
+ */
+int	 store_sync(struct store *);
 
 /* Feeds */
 int	 store_feed_add(struct store *, const char *url, const char *title,
