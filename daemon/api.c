@@ -1638,9 +1638,16 @@ api_start(struct ev_loop *loop, const char *path, mode_t mode,
 	}
 	ev_io_init(&a->io, api_io_cb, di->epoll_fd, EV_READ);
 	a->io.data = a;
+	/*
+	 * Clients first: when a request and finished polls are ready in
+	 * the same loop iteration, the request is answered before the
+	 * polls are stored, so it waits for at most the commit under way.
+	 */
+	ev_set_priority(&a->io, EV_MAXPRI);
 	ev_io_start(loop, &a->io);
 	ev_init(&a->timer, api_timer_cb);
 	a->timer.data = a;
+	ev_set_priority(&a->timer, EV_MAXPRI);
 	api_run(a);
 	return a;
 }
