@@ -95,9 +95,9 @@ story_of(const char *guid)
 int
 main(void)
 {
-	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT };
+	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0 };
 	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
 	struct store_recluster rc;
 	char tmpdir[64], err[256], sql[128];
 	struct store *s;
