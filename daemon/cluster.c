@@ -606,7 +606,7 @@ stories_near(const struct cluster *c, const struct cstory *a,
 
 /*
  * Of the rescored candidates top[] (scores tsc[]), best joined: when the
- * runner-up also reaches merge_threshold and is alike to best, the doc
+ * runner-up also reaches merge_threshold and resembles best, the doc
  * proves the two one story.  Fills out's merge fields and returns the
  * survivor (the lower id), else best.  Merge threshold below the join
  * threshold counts as the join threshold.
