@@ -1821,9 +1821,11 @@ cmd_recluster(struct ctx *c, const struct cmd *cmd, int argc, char **argv)
 	if ((rc = api(c, "POST", path, NULL, &reply, &root)) != EXIT_OK)
 		return rc;
 	http_reply_free(&reply);
-	printf("reclustered %lld items, %lld moved to another story\n",
+	printf("reclustered %lld items, %lld moved to another story, "
+	    "%lld stories merged\n",
 	    (long long)json_integer_value(json_object_get(root, "items")),
-	    (long long)json_integer_value(json_object_get(root, "moved")));
+	    (long long)json_integer_value(json_object_get(root, "moved")),
+	    (long long)json_integer_value(json_object_get(root, "merges")));
 	json_decref(root);
 	return EXIT_OK;
 }

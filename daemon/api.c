@@ -992,8 +992,9 @@ api_recluster(struct api *a, struct MHD_Connection *mc, struct api_reply *r)
 		return;
 	}
 	r->status = 200;
-	if ((r->body = json_pack("{s:I,s:I}", "items", (json_int_t)st.items,
-	    "moved", (json_int_t)st.moved)) == NULL)
+	if ((r->body = json_pack("{s:I,s:I,s:I}", "items",
+	    (json_int_t)st.items, "moved", (json_int_t)st.moved, "merges",
+	    (json_int_t)st.merges)) == NULL)
 		api_error(r, 500, "out of memory");
 }
 

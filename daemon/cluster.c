@@ -5,7 +5,8 @@
  * Data: an interned term table (string -> id, with document frequency
  * and a postings list of the stories holding the term), and the stories
  * (id -> term counts summed over their items, time range).  Everything
- * grows by doubling; nothing is freed before cluster_free.
+ * grows by doubling; nothing is freed before cluster_free, except the
+ * terms of a story merged into another (its slot stays, with id 0).
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ struct cluster {
 	uint32_t	 stamp;
 	uint32_t	*touched;	/* candidates of the current query */
 	uint32_t	 ntouched, ctouched;
+	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
 	size_t		 bytes;
 };
 
@@ -551,13 +553,105 @@ in_window(const struct cluster *c, const struct cstory *s, int64_t t)
 	return t > s->first - c->p.window && t < s->last + c->p.window;
 }
 
+/* Cosine of two stories' centroids (idf applied as for a doc). */
+static double
+story_cosine(const struct cluster *c, const struct cstory *a,
+    const struct cstory *b)
+{
+	double dot = 0, na = 0, nb = 0, w, id;
+	uint32_t i = 0, j = 0;
+
+	while (i < a->n || j < b->n) {
+		if (j == b->n || (i < a->n && a->term[i] < b->term[j])) {
+			w = a->tf[i] * idf(c, c->terms[a->term[i]].df);
+			na += w * w;
+			i++;
+		} else if (i == a->n || b->term[j] < a->term[i]) {
+			w = b->tf[j] * idf(c, c->terms[b->term[j]].df);
+			nb += w * w;
+			j++;
+		} else {
+			id = idf(c, c->terms[a->term[i]].df);
+			na += (double)a->tf[i] * id * a->tf[i] * id;
+			nb += (double)b->tf[j] * id * b->tf[j] * id;
+			dot += (double)a->tf[i] * b->tf[j] * id * id;
+			i++;
+			j++;
+		}
+	}
+	return dot > 0 ? dot / (sqrt(na) * sqrt(nb)) : 0;
+}
+
+/*
+ * 1 when two stories lie within the window of each other.  An item with
+ * no published time matches stories of any time, so it must not join
+ * stories a month apart.  Undated stories (CLUSTER_TIME_UNKNOWN) pass.
+ */
+static int
+stories_near(const struct cluster *c, const struct cstory *a,
+    const struct cstory *b)
+{
+	int64_t fa, fb;
+
+	if (c->p.window <= 0 || a->last == CLUSTER_TIME_UNKNOWN ||
+	    b->last == CLUSTER_TIME_UNKNOWN)
+		return 1;
+	fa = a->first == CLUSTER_TIME_UNKNOWN ? a->last : a->first;
+	fb = b->first == CLUSTER_TIME_UNKNOWN ? b->last : b->first;
+	/* The gap between the two time ranges (negative: they overlap). */
+	return (double)(fa > fb ? fa : fb) -
+	    (double)(a->last < b->last ? a->last : b->last) <
+	    (double)c->p.window;
+}
+
+/*
+ * Of the rescored candidates top[] (scores tsc[]), best joined: when the
+ * runner-up also reaches merge_threshold and resembles best, the doc
+ * proves the two one story.  Fills out's merge fields and returns the
+ * survivor (the lower id), else best.  Merge threshold below the join
+ * threshold counts as the join threshold.
+ */
+static uint32_t
+merge_pick(const struct cluster *c, const uint32_t *top, const double *tsc,
+    uint32_t ntop, uint32_t best, struct cluster_match *out)
+{
+	double mt = c->p.merge_threshold, bestsc = 0, sc2 = 0, pair;
+	uint32_t k, second = UINT32_MAX, keep, gone;
+
+	if (mt <= 0)
+		return best;
+	if (mt < c->p.threshold)
+		mt = c->p.threshold;
+	for (k = 0; k < ntop; k++) {
+		if (top[k] == best)
+			bestsc = tsc[k];
+		else if (tsc[k] > sc2) {
+			sc2 = tsc[k];
+			second = top[k];
+		}
+	}
+	if (second == UINT32_MAX || bestsc < mt || sc2 < mt ||
+	    !stories_near(c, &c->stories[best], &c->stories[second]))
+		return best;
+	pair = story_cosine(c, &c->stories[best], &c->stories[second]);
+	/* One broad item must not chain two unlike stories together. */
+	if (pair < c->p.threshold)
+		return best;
+	keep = c->stories[best].id < c->stories[second].id ? best : second;
+	gone = keep == best ? second : best;
+	out->merged = c->stories[gone].id;
+	out->merged_score = keep == best ? sc2 : bestsc;
+	out->pair_score = pair;
+	return keep;
+}
+
 int
 cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
     struct cluster_match *out)
 {
 	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, j, k, best = UINT32_MAX;
 	uint32_t top[CLUSTER_RESCORE], ntop = 0;
-	double dnorm = doc_norm(c, d), sc, bestsc = 0;
+	double dnorm = doc_norm(c, d), sc, bestsc = 0, tsc[CLUSTER_RESCORE];
 
 	memset(out, 0, sizeof(*out));
 	/* The rarest terms: a story sharing none of them is not this one. */
@@ -616,7 +710,8 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 		top[k] = c->touched[j];
 	}
 	for (k = 0; k < ntop; k++) {
-		sc = score_story(c, d, dnorm, &c->stories[top[k]], NULL);
+		sc = tsc[k] = score_story(c, d, dnorm, &c->stories[top[k]],
+		    NULL);
 		if (sc > bestsc) {
 			bestsc = sc;
 			best = top[k];
@@ -624,6 +719,7 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	}
 	if (best == UINT32_MAX || bestsc < c->p.threshold)
 		return 0;
+	best = merge_pick(c, top, tsc, ntop, best, out);
 	out->story = c->stories[best].id;
 	out->score = score_story(c, d, dnorm, &c->stories[best], out);
 	return 0;
@@ -733,6 +829,55 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	return 0;
 }
 
+/* Takes story si off term id's postings (searched newest first). */
+static void
+posting_drop(struct term *t, uint32_t si)
+{
+	uint32_t j;
+
+	for (j = t->npost; j > 0; j--)
+		if (t->post[j - 1] == si) {
+			memmove(t->post + j - 1, t->post + j,
+			    (t->npost - j) * sizeof(*t->post));
+			t->npost--;
+			return;
+		}
+}
+
+int
+cluster_merge(struct cluster *c, int64_t from, int64_t into)
+{
+	uint32_t fi = story_find(c, from), ii = story_find(c, into), i;
+	struct cstory *f, *s;
+
+	/* 0 is no story (and the id of the slots merged away). */
+	if (from == 0 || into == 0 || fi == UINT32_MAX || ii == UINT32_MAX ||
+	    fi == ii)
+		return 1;
+	f = &c->stories[fi];
+	/* Document frequencies stay: the items are the same items. */
+	for (i = 0; i < f->n; i++) {
+		posting_drop(&c->terms[f->term[i]], fi);
+		if (story_term_add(c, ii, f->term[i], f->tf[i]) == -1)
+			return -1;
+	}
+	s = &c->stories[ii];
+	if (f->first < s->first)
+		s->first = f->first;
+	if (f->last > s->last)
+		s->last = f->last;
+	/* The slot stays (the id hash points at it) but matches no id. */
+	c->bytes -= (size_t)f->cap * (sizeof(*f->term) + sizeof(*f->tf));
+	free(f->term);
+	free(f->tf);
+	f->term = NULL;
+	f->tf = NULL;
+	f->n = f->cap = 0;
+	f->id = 0;
+	c->ngone++;
+	return 0;
+}
+
 int
 cluster_has(const struct cluster *c, int64_t story)
 {
@@ -742,7 +887,7 @@ cluster_has(const struct cluster *c, int64_t story)
 size_t
 cluster_stories(const struct cluster *c)
 {
-	return c->nstories;
+	return c->nstories - c->ngone;
 }
 
 size_t

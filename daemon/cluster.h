@@ -26,6 +26,11 @@
 #define CLUSTER_THRESHOLD_DEFAULT	0.25
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
 /*
+ * The score an item needs against each of two stories to merge them
+ * (stricter than joining one): see cluster_match.  0: no merges.
+ */
+#define CLUSTER_MERGE_THRESHOLD_DEFAULT	0.50
+/*
  * The time of an undated item: matched by its text alone (its first-seen
  * time may be years from the story's when a feed is added late).
  */
@@ -36,6 +41,7 @@
 struct cluster_params {
 	double	 threshold;	/* cosine a story must reach to be joined */
 	int64_t	 window;	/* seconds; 0 = no time window */
+	double	 merge_threshold; /* both scores to merge two stories; 0: off */
 };
 
 struct cluster;
@@ -46,6 +52,18 @@ struct cluster_match {
 	double	 score;
 	/* The terms that contributed most, most first; "" past the end. */
 	char	 terms[CLUSTER_WHY_TERMS][32];
+	/*
+	 * A merge: the doc also matched a second story, both scores reach
+	 * merge_threshold and the two stories are alike (their centroids'
+	 * cosine reaches threshold, their times are within the window).
+	 * story is then the survivor, the earlier (lower) id, so the id
+	 * clients saw first stays; merged is the later one, which the
+	 * caller folds in with cluster_merge(cl, merged, story) before
+	 * adding the doc.  0: no merge.
+	 */
+	int64_t	 merged;
+	double	 merged_score;	/* the doc's score against merged */
+	double	 pair_score;	/* the two stories' cosine */
 };
 
 struct cluster *cluster_new(const struct cluster_params *);
@@ -59,15 +77,29 @@ struct cluster_doc *cluster_doc_new(struct cluster *, const char *title,
 	    const char *summary);
 void	 cluster_doc_free(struct cluster_doc *);	/* NULL ok */
 
-/* The best story within the window for a doc published at t. */
+/*
+ * The best story within the window for a doc published at t, and
+ * whether the doc proves two stories one (out->merged).
+ */
 int	 cluster_match(struct cluster *, const struct cluster_doc *, int64_t t,
 	    struct cluster_match *out);
 /* Scores doc against one given story (for --why); 0 when unknown. */
 double	 cluster_score(struct cluster *, const struct cluster_doc *,
 	    int64_t story, struct cluster_match *out);
-/* Adds doc (published at t) to story, creating the story if new. -1: OOM. */
+/*
+ * Adds doc (published at t) to story, creating the story if new; story
+ * ids are non-zero.  -1: OOM.
+ */
 int	 cluster_add(struct cluster *, const struct cluster_doc *, int64_t story,
 	    int64_t t);
+
+/*
+ * Folds story from into story into: their term counts and time ranges
+ * are summed and from leaves the index (its postings go).  0: merged;
+ * 1: either is not in the index or they are the same, nothing done;
+ * -1: out of memory, the index is then half-merged and must be freed.
+ */
+int	 cluster_merge(struct cluster *, int64_t from, int64_t into);
 
 /* 1 when story is in the index. */
 int	 cluster_has(const struct cluster *, int64_t story);

@@ -186,6 +186,14 @@ conf_cluster_key(struct conf *c, const char *name, const char *value)
 		c->cluster_threshold = d;
 		return 0;
 	}
+	/* 0: stories never merge online (only recluster regroups). */
+	if (strcmp(name, "merge_threshold") == 0) {
+		d = strtod(value, &end);
+		if (end == value || *end != '\0' || !(d >= 0 && d <= 1))
+			return -2;
+		c->cluster_merge_threshold = d;
+		return 0;
+	}
 	if (strcmp(name, "window") == 0) {
 		/* 0 or off: no window (labelled sets without real times). */
 		if (strcmp(value, "0") == 0 || strcasecmp(value, "off") == 0) {
@@ -448,6 +456,7 @@ conf_defaults(struct conf *c)
 	c->min_interval = DEFAULT_MIN_INTERVAL;
 	c->cluster_enabled = 1;
 	c->cluster_threshold = CLUSTER_THRESHOLD_DEFAULT;
+	c->cluster_merge_threshold = CLUSTER_MERGE_THRESHOLD_DEFAULT;
 	c->cluster_window = CLUSTER_WINDOW_DEFAULT;
 	c->max_connections = DEFAULT_MAX_CONNECTIONS;
 	c->max_per_host = DEFAULT_MAX_PER_HOST;

@@ -40,6 +40,7 @@ struct conf {
 	/* [cluster] */
 	int	 cluster_enabled;
 	double	 cluster_threshold;	/* 0..1 */
+	double	 cluster_merge_threshold; /* 0..1; 0 = no online merges */
 	int64_t	 cluster_window;	/* seconds; 0 = off */
 	int	 cluster_reopen;	/* reopen_on_new_source */
 	int	 allow_private_redirects;	/* see netguard.h */

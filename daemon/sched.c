@@ -480,6 +480,23 @@ sched_log_moved(struct sched *s, const struct flight *fl)
 	store_feed_free(&f);
 }
 
+/* Logs the story merges a committed poll made (the first ones in full). */
+static void
+sched_log_merges(const struct store_ingest *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->merges && i < STORE_INGEST_MERGES; i++)
+		log_info("story %lld merged into %lld: item %lld matched both "
+		    "(%.2f, %.2f; stories %.2f)", (long long)st->merge[i].from,
+		    (long long)st->merge[i].into, (long long)st->merge[i].item,
+		    st->merge[i].score_from, st->merge[i].score_into,
+		    st->merge[i].pair);
+	if (st->merges > STORE_INGEST_MERGES)
+		log_info("and %zu more story merges", st->merges -
+		    STORE_INGEST_MERGES);
+}
+
 /* Writes the outcome of a poll; the only way a flight ends. */
 static void
 sched_commit(struct sched *s, struct flight *fl, const char *error,
@@ -531,6 +548,8 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 		    (long long)fl->feed_id, ubuf, fl->status, st.added,
 		    st.updated, fl->seconds, fl->retries > 0 ?
 		    " after the database was locked" : "");
+	if (rc == STORE_OK)
+		sched_log_merges(&st);
 	/*
 	 * The crash-test oracle: written only after COMMIT returned, and
 	 * only for commits that stored new items (their batch number is in

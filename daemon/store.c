@@ -264,6 +264,8 @@ enum store_stmt {
 	ST_MERGE_FIND,
 	ST_STORY_EXISTS,
 	ST_ITEM_KEEP_READ,
+	ST_STORY_MOVE,
+	ST_MERGE_REPOINT,
 	ST_COUNT
 };
 
@@ -334,8 +336,16 @@ static const char *const store_sql[ST_COUNT] = {
 	    " WHERE title_key = ?1 AND story_id IS NOT NULL"
 	    " AND coalesce(published, first_seen) BETWEEN ?2 AND ?3"
 	    " ORDER BY abs(coalesce(published, first_seen) - ?4), id LIMIT 1",
-	[ST_STORY_NEW] = "INSERT INTO stories (title, first_seen, published,"
-	    " updated, sources) VALUES (NULL, ?1, ?1, ?1, 0)",
+	/*
+	 * A new id is above every story's and every merged-away id: rowids
+	 * of deleted rows come back, and an old id must keep answering as
+	 * the story it went into (story_merges), not as a stranger.
+	 */
+	[ST_STORY_NEW] = "INSERT INTO stories (id, title, first_seen,"
+	    " published, updated, sources) VALUES (max("
+	    "  coalesce((SELECT max(id) FROM stories), 0),"
+	    "  coalesce((SELECT max(old_id) FROM story_merges), 0)) + 1,"
+	    " NULL, ?1, ?1, ?1, 0)",
 	/*
 	 * The best title: the headline most outlets used (same title key),
 	 * then the one clustering found most central (highest join score),
@@ -522,6 +532,11 @@ static const char *const store_sql[ST_COUNT] = {
 	    " AND EXISTS (SELECT 1 FROM items WHERE story_id = ?2 AND id != ?1)"
 	    " AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?2"
 	    "  AND id != ?1 AND read = 0)",
+	/* A merge: story ?1's items go to ?2 with their read/star state. */
+	[ST_STORY_MOVE] = "UPDATE items SET story_id = ?2 WHERE story_id = ?1",
+	/* Ids merged into ?1 now answer as ?2 directly (no chains). */
+	[ST_MERGE_REPOINT] = "UPDATE story_merges SET new_id = ?2"
+	    " WHERE new_id = ?1",
 };
 
 /* A growable list of ids. */
@@ -1217,6 +1232,12 @@ feed_delete_tx(struct store *s, int64_t id)
 	}
 	for (i = 0; i < stories.n && rc == STORE_OK; i++)
 		rc = story_tidy(s, stories.v[i]);
+	/*
+	 * The clustering index holds the gone items' stories: rebuilt on
+	 * next use, no item can join (or merge) a deleted story.
+	 */
+	cluster_free(s->cl);
+	s->cl = NULL;
  done:
 	free(stories.v);
 	return rc;
@@ -1564,6 +1585,39 @@ cluster_load(struct store *s, int64_t before)
 	return STORE_OK;
 }
 
+/*
+ * Folds story from into story into, in the database (inside the caller's
+ * transaction) and in the clustering index: from's items move with their
+ * read and star state, ids merged into from now answer as into, and from
+ * is noted as merged so its id keeps answering.  The caller tidies both
+ * (from, now empty, goes; into gets its title, sources and time again).
+ * Story state lives on items; were it ever on story rows, it would have
+ * to be combined here.
+ */
+static int
+story_merge(struct store *s, int64_t from, int64_t into)
+{
+	static const enum store_stmt steps[] = {
+		ST_STORY_MOVE, ST_MERGE_REPOINT, ST_MERGE_NOTE
+	};
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		st = s->st[steps[i]];
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, into);
+		if (stmt_exec(s, st) != STORE_OK)
+			return STORE_ERR;
+	}
+	/* Out of memory leaves the index half-merged: the rollback drops it. */
+	if (cluster_merge(s->cl, from, into) == -1) {
+		store_seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 static int story_rule(struct store *, const char *, const char *, int64_t,
     int64_t, int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
 
@@ -1573,7 +1627,8 @@ static int story_rule(struct store *, const char *, const char *, int64_t,
  * whose time is within STORE_STORY_TITLE_WINDOW of t, else a new one.
  * else (clustering on, feed not excluded) the best-matching story of the
  * clustering index, else a new one.  The item joins the index either way.
- * m says why (m->story 0: not by clustering).
+ * m says why (m->story 0: not by clustering); when the item proved two
+ * stories one, m->merged went into m->story (see story_merge).
  */
 static int
 story_assign(struct store *s, int64_t feed_id, const char *canonical,
@@ -1653,6 +1708,10 @@ story_rule(struct store *s, const char *canonical, const char *title_key,
 	}
 	if (doc != NULL) {
 		cluster_match(s->cl, doc, ct, m);
+		if (m->merged != 0 &&
+		    (story_merge(s, m->merged, m->story) != STORE_OK ||
+		    story_tidy(s, m->merged) != STORE_OK))
+			return STORE_ERR;
 		if (m->story != 0) {
 			*story = m->story;
 			return STORE_OK;
@@ -1754,6 +1813,25 @@ item_why(struct store *s, int64_t item, const struct cluster_match *m)
 	return rc;
 }
 
+/* Counts a merge item made, and keeps the first ones for the log. */
+static void
+merge_report(struct store_ingest *stats, const struct cluster_match *m,
+    int64_t item)
+{
+	struct store_merge *r;
+
+	if (stats->merges < STORE_INGEST_MERGES) {
+		r = &stats->merge[stats->merges];
+		r->from = m->merged;
+		r->into = m->story;
+		r->item = item;
+		r->score_into = m->score;
+		r->score_from = m->merged_score;
+		r->pair = m->pair_score;
+	}
+	stats->merges++;
+}
+
 /* Inserts or updates one item of a fetched document; inside the tx. */
 static int
 item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
@@ -1853,6 +1931,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	id = sqlite3_last_insert_rowid(s->db);
 	if (m.story != 0 && (rc = item_why(s, id, &m)) != STORE_OK)
 		goto done;
+	if (m.merged != 0)
+		merge_report(stats, &m, id);
 	/* A read story stays read unless [cluster] reopen_on_new_source. */
 	if (!s->creopen) {
 		st = s->st[ST_ITEM_KEEP_READ];
@@ -2432,7 +2512,7 @@ store_json_story(struct store *s, int64_t id, json_t **out)
 	int rc;
 
 	*out = NULL;
-	/* A story recluster merged away answers as the one it went into. */
+	/* A story merged away answers as the one it went into. */
 	if ((rc = story_follow(s, &id)) != STORE_OK)
 		return rc;
 	sqlite3_bind_int64(s->st[ST_STORY_ONE], 1, id);
@@ -2574,6 +2654,9 @@ store_story_mark(struct store *s, int64_t story, enum store_mark what,
 {
 	sqlite3_stmt *st = s->st[ST_STORY_MARK];
 
+	/* A client may still hold the id of a story merged away. */
+	if (story_follow(s, &story) != STORE_OK)
+		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, story);
 	sqlite3_bind_text(st, 2, what == STORE_MARK_READ ? "read" : "starred",
 	    -1, SQLITE_STATIC);
@@ -2819,11 +2902,12 @@ rc_items_read(struct store *s, int64_t since, struct rc_item **out, size_t *n)
 /*
  * Places one item again: the best story of the index, else its own story
  * when no earlier item of this run took that row, else a new story.
- * Carrying the row over keeps the story's id and state columns.
+ * Carrying the row over keeps the story's id and state columns.  An item
+ * that proves two stories one merges them, as when it was first stored.
  */
 static int
 rc_place(struct store *s, const struct rc_item *it, struct idlist *touched,
-    size_t *moved)
+    struct store_recluster *out)
 {
 	struct cluster_doc *d = NULL;
 	struct cluster_match m;
@@ -2839,6 +2923,16 @@ rc_place(struct store *s, const struct rc_item *it, struct idlist *touched,
 	if (it->clustered)
 		cluster_match(s->cl, d, it->dated ? it->t :
 		    CLUSTER_TIME_UNKNOWN, &m);
+	/* The emptied story is tidied (deleted) with the others at the end. */
+	if (m.merged != 0) {
+		if (story_merge(s, m.merged, m.story) != STORE_OK)
+			goto done;
+		if (idlist_add(touched, m.merged) == -1) {
+			store_seterr(s, "out of memory");
+			goto done;
+		}
+		out->merges++;
+	}
 	if (m.story != 0)
 		target = m.story;
 	else if (cluster_has(s->cl, it->story)) {
@@ -2855,7 +2949,7 @@ rc_place(struct store *s, const struct rc_item *it, struct idlist *touched,
 	    (m.story != 0 && item_why(s, it->id, &m) != STORE_OK))
 		goto done;
 	if (target != it->story) {
-		(*moved)++;
+		out->moved++;
 		/* Where the old story went, should it end up empty. */
 		st = s->st[ST_MERGE_NOTE];
 		sqlite3_bind_int64(st, 1, it->story);
@@ -2898,7 +2992,7 @@ store_recluster(struct store *s, int64_t since, struct store_recluster *out)
 	    (rc = rc_items_read(s, since, &v, &n)) != STORE_OK)
 		goto fail;
 	for (i = 0; i < n && rc == STORE_OK; i++)
-		rc = rc_place(s, &v[i], &touched, &out->moved);
+		rc = rc_place(s, &v[i], &touched, out);
 	for (i = 0; i < touched.n && rc == STORE_OK; i++)
 		rc = story_tidy(s, touched.v[i]);
 	/* Merge notes only for stories that are gone. */
@@ -2923,7 +3017,7 @@ store_recluster(struct store *s, int64_t since, struct store_recluster *out)
 	tx_rollback(s);
 	rc_items_free(v, n);
 	free(touched.v);
-	out->moved = 0;
+	out->moved = out->merges = 0;
 	return rc == STORE_INVALID ? rc : STORE_ERR;
 }
 

@@ -75,11 +75,26 @@ struct store_fetch {
 	const struct store_poll *poll;
 };
 
+/*
+ * A story merge: a new item matched two stories strongly enough to prove
+ * them one (see cluster_match), so story `from` went into `into`.
+ */
+struct store_merge {
+	int64_t	 from, into;
+	int64_t	 item;		/* the item that matched both */
+	double	 score_into, score_from;	/* its scores against each */
+	double	 pair;		/* the two stories' similarity */
+};
+/* Merges one commit reports in detail (all are made and counted). */
+#define STORE_INGEST_MERGES	8
+
 struct store_ingest {
 	size_t	 added;		/* new items */
 	size_t	 updated;	/* existing items whose content changed */
 	size_t	 unchanged;
 	int64_t	 batch;		/* ingest sequence number when added > 0 */
+	size_t	 merges;	/* stories merged into another */
+	struct store_merge merge[STORE_INGEST_MERGES];	/* the first ones */
 };
 
 /* Filters for listings; zero/NULL fields mean "no filter". */
@@ -152,6 +167,7 @@ void	 store_cluster_configure(struct store *, const struct cluster_params *,
 struct store_recluster {
 	size_t	 items;		/* items placed again */
 	size_t	 moved;		/* items now in another story */
+	size_t	 merges;	/* stories an item proved one with another */
 };
 int	 store_recluster(struct store *, int64_t since, struct store_recluster *);
 

@@ -1,8 +1,8 @@
 /*
  * cluster-bench - clustering speed with many stories in the window:
  * loads N synthetic stories (default 100,000) into the real index, then
- * times M more items (default 20,000) through match + add and prints
- * items per second and the memory the index holds.  Not a test: speed is
+ * times M more items (default 20,000) through match (+ merge) + add and
+ * prints items per second and the memory the index holds.  Not a test: speed is
  * never asserted (make bench-cluster).
  */
 #include <stdio.h>
@@ -55,7 +55,7 @@ int
 main(int argc, char **argv)
 {
 	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
 	long nstories = argc > 1 ? atol(argv[1]) : 100000;
 	long nitems = argc > 2 ? atol(argv[2]) : 20000;
 	struct cluster *c = cluster_new(&p);
@@ -63,7 +63,7 @@ main(int argc, char **argv)
 	struct cluster_match m;
 	char buf[256];
 	int64_t t = 1682538060, next = 1;
-	long i, joined = 0;
+	long i, joined = 0, merges = 0;
 	double start;
 
 	if (c == NULL)
@@ -82,13 +82,20 @@ main(int argc, char **argv)
 			return 1;
 		cluster_match(c, d, t + 1800, &m);
 		joined += m.story != 0;
+		/* As the store does (cluster_match's merge rule). */
+		if (m.merged != 0) {
+			if (cluster_merge(c, m.merged, m.story) == -1)
+				return 1;
+			merges++;
+		}
 		if (cluster_add(c, d, m.story ? m.story : next++, t + 1800) == -1)
 			return 1;
 		cluster_doc_free(d);
 	}
 	printf("cluster: %ld stories in the window, %ld items in %.2f s: "
-	    "%.0f items/s (%ld joined), index %.1f MB\n", nstories, nitems,
-	    now() - start, (double)nitems / (now() - start), joined,
+	    "%.0f items/s (%ld joined, %ld merges), index %.1f MB\n",
+	    nstories, nitems, now() - start, (double)nitems / (now() - start),
+	    joined, merges,
 	    (double)cluster_memory(c) / (1024.0 * 1024.0));
 	cluster_free(c);
 	return 0;

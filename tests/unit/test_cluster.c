@@ -52,7 +52,7 @@ seeded(void)
 		"Russian strike destroys Kupiansk museum, Zelensky says",
 	};
 	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
 	struct cluster *c = cluster_new(&p);
 	size_t i;
 
@@ -152,11 +152,123 @@ test_why(void)
 	cluster_doc_free(NULL);
 }
 
+/* Adds a headline to story id of c at time t. */
+static void
+add(struct cluster *c, const char *title, int64_t id, int64_t t)
+{
+	struct cluster_doc *d = cluster_doc_new(c, title, NULL);
+
+	CHECK(d != NULL);
+	CHECK_INT(cluster_add(c, d, id, t), 0);
+	cluster_doc_free(d);
+}
+
+/* cluster_match on a headline at t. */
+static void
+match(struct cluster *c, const char *title, int64_t t, struct cluster_match *m)
+{
+	struct cluster_doc *d = cluster_doc_new(c, title, NULL);
+
+	CHECK(d != NULL);
+	CHECK_INT(cluster_match(c, d, t, m), 0);
+	cluster_doc_free(d);
+}
+
+/*
+ * Two stories of one event, then an item that matches both: it proves
+ * them one, the earlier id survives, the later one leaves the index.
+ */
+static void
+test_merge(void)
+{
+	struct cluster *c = seeded();
+	struct cluster_match m;
+	size_t n;
+
+	add(c, "Xi and Zelensky hold phone call", 1, T0);
+	add(c, "Zelenskyy calls China's Xi: first talks since the invasion",
+	    2, T0 + HOUR);
+	n = cluster_stories(c);
+	/* The bridge matches story 2 best; story 1 survives all the same. */
+	match(c, "Xi and Zelensky hold first phone talks since the invasion",
+	    T0 + 2 * HOUR, &m);
+	CHECK_INT(m.story, 1);
+	CHECK_INT(m.merged, 2);
+	CHECK(m.score >= CLUSTER_MERGE_THRESHOLD_DEFAULT);
+	CHECK(m.merged_score >= CLUSTER_MERGE_THRESHOLD_DEFAULT);
+	CHECK(m.pair_score >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK(m.terms[0][0] != '\0');
+
+	CHECK_INT(cluster_merge(c, 2, 1), 0);
+	CHECK_INT(cluster_has(c, 2), 0);
+	CHECK_INT(cluster_has(c, 1), 1);
+	CHECK_INT(cluster_stories(c), n - 1);
+	/* Again, unknown, itself, no story: nothing to do. */
+	CHECK_INT(cluster_merge(c, 2, 1), 1);
+	CHECK_INT(cluster_merge(c, 1, 999), 1);
+	CHECK_INT(cluster_merge(c, 1, 1), 1);
+	CHECK_INT(cluster_merge(c, 0, 1), 1);
+	/* Story 2's own words now find story 1, and no merge is left. */
+	match(c, "Zelenskyy calls China's Xi: first talks since the invasion",
+	    T0 + 3 * HOUR, &m);
+	CHECK_INT(m.story, 1);
+	CHECK_INT(m.merged, 0);
+	/* Story 1 holds story 2's time range: joinable from it. */
+	match(c, "Zelenskyy calls China's Xi: first talks since the invasion",
+	    T0 + HOUR + CLUSTER_WINDOW_DEFAULT - 60, &m);
+	CHECK_INT(m.story, 1);
+	cluster_free(c);
+}
+
+/* What must not merge: merges off, unlike stories, stories far apart. */
+static void
+test_no_merge(void)
+{
+	struct cluster_params off = { CLUSTER_THRESHOLD_DEFAULT,
+	    CLUSTER_WINDOW_DEFAULT, 0 };
+	struct cluster *c = cluster_new(&off);
+	struct cluster_match m;
+
+	/* merge_threshold 0: the best story only. */
+	CHECK(c != NULL);
+	add(c, "Xi and Zelensky hold phone call", 1, T0);
+	add(c, "Zelenskyy calls China's Xi: first talks since the invasion",
+	    2, T0 + HOUR);
+	match(c, "Xi and Zelensky hold first phone talks since the invasion",
+	    T0 + 2 * HOUR, &m);
+	CHECK_INT(m.story, 2);
+	CHECK_INT(m.merged, 0);
+	cluster_free(c);
+
+	/* Two unlike stories one broad item touches: no chain. */
+	c = seeded();
+	add(c, "Xi Zelensky phone call", 1, T0);
+	add(c, "Macron Beijing visit trade", 2, T0);
+	match(c, "Xi Zelensky phone call Macron Beijing visit trade", T0 + HOUR,
+	    &m);
+	CHECK(m.story == 1 || m.story == 2);
+	CHECK_INT(m.merged, 0);
+	cluster_free(c);
+
+	/* An undated item matches both, but they are a month apart. */
+	c = seeded();
+	add(c, "Xi and Zelensky hold phone call", 1, T0);
+	add(c, "Zelenskyy calls China's Xi: first talks since the invasion",
+	    2, T0 + 30 * 24 * HOUR);
+	match(c, "Xi and Zelensky hold first phone talks since the invasion",
+	    CLUSTER_TIME_UNKNOWN, &m);
+	CHECK(m.story != 0);
+	CHECK_INT(m.merged, 0);
+	cluster_free(c);
+}
+
 int
 main(void)
 {
 	test_tokens();
 	test_pairs();
 	test_why();
+	test_merge();
+	test_no_merge();
 	return TEST_DONE();
 }

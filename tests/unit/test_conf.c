@@ -143,6 +143,8 @@ main(void)
 	CHECK_INT(c.cluster_window, 72 * 3600);
 	CHECK_INT(c.cluster_reopen, 0);
 	CHECK(c.cluster_threshold > 0 && c.cluster_threshold < 1);
+	CHECK(c.cluster_merge_threshold >= c.cluster_threshold &&
+	    c.cluster_merge_threshold < 1);
 	conf_free(&c);
 	CHECK_INT(load("[cluster]\nenabled = no\nthreshold = 0.4\nwindow = "
 	    "24h\nreopen_on_new_source = yes\n[feed \"W\"]\nurl = "
@@ -158,6 +160,18 @@ main(void)
 	CHECK_INT(load("[cluster]\nwindow = off\n", &c, err, sizeof(err)), 0);
 	CHECK_INT(c.cluster_window, 0);
 	conf_free(&c);
+	/* merge_threshold: 0 turns online merges off. */
+	CHECK_INT(load("[cluster]\nmerge_threshold = 0.6\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK(c.cluster_merge_threshold == 0.6);
+	conf_free(&c);
+	CHECK_INT(load("[cluster]\nmerge_threshold = 0\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK(c.cluster_merge_threshold == 0);
+	conf_free(&c);
+	expect_error("[cluster]\nmerge_threshold = -0.1\n", 2,
+	    "merge_threshold");
+	expect_error("[cluster]\nmerge_threshold = 2\n", 2, "merge_threshold");
 	expect_error("[cluster]\nthreshold = 1.5\n", 2, "threshold");
 	expect_error("[cluster]\nthreshold = 0\n", 2, "threshold");
 	expect_error("[cluster]\nenabled = maybe\n", 2, "enabled");

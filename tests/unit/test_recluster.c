@@ -1,6 +1,7 @@
 /*
- * test_recluster.c - recluster in the store: one transaction, story ids
- * and state kept, merged ids answer as the story they went into.
+ * test_recluster.c - recluster and online story merges in the store: one
+ * transaction, story ids and state kept, merged ids answer as the story
+ * they went into.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,15 +50,14 @@ sql_exec(const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* One item in a feed of its own, committed as a poll. */
+/* One item in a feed of its own, committed as a poll; st: what it did. */
 static void
-ingest(struct store *s, int64_t feed, const char *guid, const char *title,
-    int64_t published)
+ingest_st(struct store *s, int64_t feed, const char *guid, const char *title,
+    int64_t published, struct store_ingest *st)
 {
 	struct feed_doc d;
 	struct feed_item *it;
 	struct store_fetch f;
-	struct store_ingest st;
 	char link[128];
 
 	feed_doc_init(&d);
@@ -76,10 +76,19 @@ ingest(struct store *s, int64_t feed, const char *guid, const char *title,
 	f.next_poll = published + 2 * HOUR;
 	f.http_status = 200;
 	f.doc = &d;
-	memset(&st, 0, sizeof(st));
-	CHECK_INT(store_commit_fetch(s, &f, &st), STORE_OK);
-	CHECK_INT(st.added, 1);
+	memset(st, 0, sizeof(*st));
+	CHECK_INT(store_commit_fetch(s, &f, st), STORE_OK);
+	CHECK_INT(st->added, 1);
 	feed_doc_free(&d);
+}
+
+static void
+ingest(struct store *s, int64_t feed, const char *guid, const char *title,
+    int64_t published)
+{
+	struct store_ingest st;
+
+	ingest_st(s, feed, guid, title, published, &st);
 }
 
 static long long
@@ -92,12 +101,162 @@ story_of(const char *guid)
 	return sql_int(sql);
 }
 
+static void
+db_remove(const char *tmpdir)
+{
+	char path[160];
+
+	unlink(dbpath);
+	snprintf(path, sizeof(path), "%s/tidings.db-wal", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/tidings.db-shm", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+}
+
+/*
+ * Online merges: two stories of one event, then an item that matches
+ * both folds the later into the earlier while polling.  The old id
+ * answers as the survivor (and can still be marked), read and star
+ * state ride on the items, and the old id is never given to a new story.
+ */
+static void
+test_online_merge(void)
+{
+	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0 };
+	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	struct cluster_params off = { CLUSTER_THRESHOLD_DEFAULT,
+	    CLUSTER_WINDOW_DEFAULT, 0 };
+	struct store_ingest st;
+	char tmpdir[64], err[256], sql[160];
+	struct store *s;
+	int64_t fa = 0, fb = 0, fc = 0;
+	long long sa, sb, sn;
+	json_t *o = NULL;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tidings-merge-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return;
+	snprintf(dbpath, sizeof(dbpath), "%s/tidings.db", tmpdir);
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	CHECK_INT(store_feed_add(s, "https://a.example/f", "A", NULL, 0, &fa),
+	    STORE_OK);
+	CHECK_INT(store_feed_add(s, "https://b.example/f", "B", NULL, 0, &fb),
+	    STORE_OK);
+	CHECK_INT(store_feed_add(s, "https://c.example/f", "C", NULL, 0, &fc),
+	    STORE_OK);
+	/* Seeded so rarity means something. */
+	ingest(s, fc, "c0", "Harry Belafonte dies at 96", T0 - HOUR);
+	ingest(s, fc, "c00", "Biden and Yoon sign nuclear deterrence pact",
+	    T0 - HOUR);
+
+	/* Two stories of one event (a threshold nothing reaches). */
+	store_cluster_configure(s, &strict, 1, 0);
+	ingest(s, fa, "a1", "Xi and Zelensky hold phone call", T0);
+	ingest(s, fb, "b1", "Zelenskyy calls China's Xi: first talks since "
+	    "the invasion", T0 + HOUR);
+	sa = story_of("a1");
+	sb = story_of("b1");
+	CHECK(sa > 0 && sb > sa);
+	/* Read on one, starred on the other. */
+	CHECK_INT(sql_exec("UPDATE items SET read = 1 WHERE guid = 'a1'"), 0);
+	CHECK_INT(store_story_mark(s, sb, STORE_MARK_STARRED, 1), STORE_OK);
+
+	/* Merges off: the bridge joins one story, both stay. */
+	store_cluster_configure(s, &off, 1, 0);
+	ingest_st(s, fc, "c1", "Xi and Zelensky hold first phone talks since "
+	    "the invasion", T0 + 2 * HOUR, &st);
+	CHECK_INT(st.merges, 0);
+	CHECK(story_of("c1") == sa || story_of("c1") == sb);
+	CHECK(story_of("a1") != story_of("b1"));
+
+	/* Merges on: the next bridge folds the later story in the earlier. */
+	store_cluster_configure(s, &normal, 1, 0);
+	ingest_st(s, fa, "a2", "Xi and Zelensky hold phone call, first talks "
+	    "since invasion", T0 + 3 * HOUR, &st);
+	CHECK_INT(st.merges, 1);
+	CHECK_INT(st.merge[0].from, sb);
+	CHECK_INT(st.merge[0].into, sa);
+	CHECK_INT(st.merge[0].item, sql_int("SELECT id FROM items WHERE guid = "
+	    "'a2'"));
+	CHECK(st.merge[0].score_into >= CLUSTER_MERGE_THRESHOLD_DEFAULT &&
+	    st.merge[0].score_from >= CLUSTER_MERGE_THRESHOLD_DEFAULT);
+	CHECK(st.merge[0].pair >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(story_of("a1"), sa);
+	CHECK_INT(story_of("b1"), sa);
+	CHECK_INT(story_of("c1"), sa);
+	CHECK_INT(story_of("a2"), sa);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM stories WHERE id = "
+	    "%lld", sb);
+	CHECK_INT(sql_int(sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT new_id FROM story_merges WHERE "
+	    "old_id = %lld", sb);
+	CHECK_INT(sql_int(sql), sa);
+	snprintf(sql, sizeof(sql), "SELECT sources FROM stories WHERE id = "
+	    "%lld", sa);
+	CHECK_INT(sql_int(sql), 3);
+	/* The earliest headline's story: its time is its first item's. */
+	snprintf(sql, sizeof(sql), "SELECT published FROM stories WHERE id = "
+	    "%lld", sa);
+	CHECK_INT(sql_int(sql), T0);
+	/* Item state carried over. */
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'a1'"), 1);
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'b1'"), 0);
+	CHECK_INT(sql_int("SELECT starred FROM items WHERE guid = 'b1'"), 1);
+	CHECK_INT(sql_int("SELECT starred FROM items WHERE guid = 'a1'"), 0);
+
+	/* The old id answers as the survivor, and marks it. */
+	CHECK_INT(store_json_story(s, sb, &o), STORE_OK);
+	CHECK_INT(json_integer_value(json_object_get(o, "id")), sa);
+	CHECK_INT(json_array_size(json_object_get(o, "items")), 4);
+	json_decref(o);
+	o = NULL;
+	CHECK_INT(store_story_mark(s, sb, STORE_MARK_READ, 1), STORE_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM items WHERE "
+	    "story_id = %lld AND read = 0", sa);
+	CHECK_INT(sql_int(sql), 0);
+
+	/* All read: a new source keeps the merged story read. */
+	ingest(s, fb, "b2", "Zelensky and Xi phone talks, the first since "
+	    "the invasion", T0 + 4 * HOUR);
+	CHECK_INT(story_of("b2"), sa);
+	CHECK_INT(sql_int("SELECT read FROM items WHERE guid = 'b2'"), 1);
+
+	/* A new story never takes the merged-away id. */
+	ingest(s, fb, "b3", "Sudan truce holds as evacuations continue",
+	    T0 + 4 * HOUR);
+	sn = story_of("b3");
+	CHECK(sn > sb);
+	CHECK_INT(store_json_story(s, sb, &o), STORE_OK);
+	CHECK_INT(json_integer_value(json_object_get(o, "id")), sa);
+	json_decref(o);
+
+	/* Recluster regroups the same way and keeps the old id answering. */
+	{
+		struct store_recluster rc;
+
+		CHECK_INT(store_recluster(s, TIME_NONE, &rc), STORE_OK);
+		CHECK_INT(story_of("a1"), sa);
+		CHECK_INT(story_of("b1"), sa);
+		CHECK_INT(story_of("b3"), sn);
+		snprintf(sql, sizeof(sql), "SELECT new_id FROM story_merges "
+		    "WHERE old_id = %lld", sb);
+		CHECK_INT(sql_int(sql), sa);
+	}
+	store_close(s);
+	db_remove(tmpdir);
+}
+
 int
 main(void)
 {
-	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT };
+	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0 };
 	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
 	struct store_recluster rc;
 	char tmpdir[64], err[256], sql[128];
 	struct store *s;
@@ -218,11 +377,7 @@ main(void)
 	}
 
 	store_close(s);
-	unlink(dbpath);
-	snprintf(sql, sizeof(sql), "%s/tidings.db-wal", tmpdir);
-	unlink(sql);
-	snprintf(sql, sizeof(sql), "%s/tidings.db-shm", tmpdir);
-	unlink(sql);
-	rmdir(tmpdir);
+	db_remove(tmpdir);
+	test_online_merge();
 	return TEST_DONE();
 }
