@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -174,6 +175,9 @@ def tidings_run(farm, n, port, work):
         p.send_signal(signal.SIGTERM)
         p.wait(60)
     res["rss"] = res.get("rss_daemon", 0) + res.get("rss_worker", 0)
+    # A failed run keeps its directory (log, database) for a look.
+    if not os.environ.get("BENCH_KEEP"):
+        shutil.rmtree(d, ignore_errors=True)
     return res
 
 
