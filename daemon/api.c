@@ -1308,9 +1308,12 @@ api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /*
  * Over the limit.  First a client that has hung up while MHD has not
  * looked yet; else the oldest connection not in a request.  Those
- * accepted in this same loop iteration have had no chance to send
- * anything yet and are spared, so that in a burst of connections the
- * newest ones are turned away, not a client that came first.
+ * accepted in this same loop iteration have had no chance to be heard
+ * yet and are spared, so that in a burst of connections the newest
+ * ones are turned away, not a client that came first: the newest that
+ * has sent nothing (a flood's connections are silent, while a real
+ * client's request is usually waiting by the time it is accepted),
+ * else the newest.
  */
 static void
 api_evict(struct api *a)
@@ -1333,6 +1336,14 @@ api_evict(struct api *a)
 			api_close(c, "idle while clients wait");
 			return;
 		}
+	TAILQ_FOREACH_REVERSE(c, &a->conns, api_conns, entry) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (!c->evicted && !c->busy && poll(&pfd, 1, 0) == 0) {
+			api_close(c, "too many clients, and silent");
+			return;
+		}
+	}
 	api_close(TAILQ_LAST(&a->conns, api_conns), "too many clients");
 }
 
