@@ -21,6 +21,7 @@
 #include "opml.h"
 #include "parse.h"
 #include "sanitize.h"
+#include "url.h"
 #include "util.h"
 
 /* Folder names of the enclosing outlines, one per nesting level. */
@@ -179,13 +180,6 @@ feed_tags(struct ostate *st, struct opml_feed *f, char *category)
 	return 0;
 }
 
-static int
-is_http_url(const char *u)
-{
-	return strncasecmp(u, "http://", 7) == 0 ||
-	    strncasecmp(u, "https://", 8) == 0;
-}
-
 /* An <outline> with an xmlUrl: checked, deduplicated, kept. */
 static void
 take_feed(struct ostate *st, char *url, char *title, char *category)
@@ -203,8 +197,9 @@ take_feed(struct ostate *st, char *url, char *title, char *category)
 		bad_entry(st, "xmlUrl too long or not UTF-8");
 		goto out;
 	}
-	if (!is_http_url(url)) {
-		bad_entry(st, "xmlUrl is not an http or https URL");
+	/* What the fetcher cannot parse would only fail at every poll. */
+	if (!url_is_http(url)) {
+		bad_entry(st, "xmlUrl is not a valid http or https URL");
 		goto out;
 	}
 	for (i = 0; i < st->o->nfeeds; i++)
