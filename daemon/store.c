@@ -202,6 +202,39 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE feeds ADD COLUMN moved_url TEXT;"
 	"ALTER TABLE feeds ADD COLUMN moved_since INTEGER;"
 	"PRAGMA user_version = 6;",
+	/*
+	 * 7: the counts `tidings status` shows, kept by triggers: count(*)
+	 * walks a whole index, 80 ms at 400,000 items, on the loop that
+	 * also serves every other client.  Triggers, not store code, so
+	 * that no path that adds, deletes or marks items can forget them
+	 * (cascades from a deleted feed included).
+	 */
+	"CREATE TABLE counts ("
+	"  id      INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  items   INTEGER NOT NULL,"
+	"  unread  INTEGER NOT NULL,"
+	"  stories INTEGER NOT NULL"
+	");"
+	"INSERT INTO counts SELECT 1, (SELECT count(*) FROM items),"
+	"  (SELECT count(*) FROM items WHERE read = 0),"
+	"  (SELECT count(*) FROM stories);"
+	"CREATE TRIGGER counts_item_add AFTER INSERT ON items BEGIN"
+	"  UPDATE counts SET items = items + 1, unread = unread + (NEW.read = 0);"
+	"END;"
+	"CREATE TRIGGER counts_item_del AFTER DELETE ON items BEGIN"
+	"  UPDATE counts SET items = items - 1, unread = unread - (OLD.read = 0);"
+	"END;"
+	"CREATE TRIGGER counts_item_read AFTER UPDATE OF read ON items"
+	"  WHEN (OLD.read = 0) <> (NEW.read = 0) BEGIN"
+	"  UPDATE counts SET unread = unread + (NEW.read = 0) - (OLD.read = 0);"
+	"END;"
+	"CREATE TRIGGER counts_story_add AFTER INSERT ON stories BEGIN"
+	"  UPDATE counts SET stories = stories + 1;"
+	"END;"
+	"CREATE TRIGGER counts_story_del AFTER DELETE ON stories BEGIN"
+	"  UPDATE counts SET stories = stories - 1;"
+	"END;"
+	"PRAGMA user_version = 7;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -413,9 +446,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_FEED_STORIES] = "SELECT DISTINCT story_id FROM items"
 	    " WHERE feed_id = ?1 AND story_id IS NOT NULL",
 	[ST_FEED_DELETE] = "DELETE FROM feeds WHERE id = ?1",
-	[ST_STATUS] = "SELECT (SELECT count(*) FROM feeds),"
-	    " (SELECT count(*) FROM items), (SELECT count(*) FROM stories),"
-	    " (SELECT count(*) FROM items WHERE read = 0)",
+	[ST_STATUS] = "SELECT (SELECT count(*) FROM feeds), items, stories,"
+	    " unread FROM counts",
 	/* ?1 NULL: every feed. */
 	[ST_FEEDS_JSON] = "SELECT f.id, f.url, coalesce(f.title, f.site_title),"
 	    " f.site_title, f.site_link, f.interval, f.paused, f.from_config,"

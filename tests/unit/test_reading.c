@@ -362,6 +362,9 @@ main(void)
 	    "ALTER TABLE feeds DROP COLUMN skip_days; "
 	    "ALTER TABLE feeds DROP COLUMN moved_url; "
 	    "ALTER TABLE feeds DROP COLUMN moved_since; "
+	    "DROP TRIGGER counts_item_add; DROP TRIGGER counts_item_del; "
+	    "DROP TRIGGER counts_item_read; DROP TRIGGER counts_story_add; "
+	    "DROP TRIGGER counts_story_del; DROP TABLE counts; "
 	    "PRAGMA user_version = 1;") == 0);
 	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);

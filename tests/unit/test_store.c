@@ -42,6 +42,21 @@ sql_int(const char *sql)
 	return v;
 }
 
+/*
+ * The counts `status` shows (kept by triggers) agree with the rows.
+ */
+static void
+check_counts(const char *when)
+{
+	long long ok = sql_int("SELECT items = (SELECT count(*) FROM items)"
+	    " AND unread = (SELECT count(*) FROM items WHERE read = 0)"
+	    " AND stories = (SELECT count(*) FROM stories) FROM counts");
+
+	if (ok != 1)
+		fprintf(stderr, "counts wrong %s\n", when);
+	CHECK_INT(ok, 1);
+}
+
 /* First column of the first row as text into buf ("" on error or NULL). */
 static const char *
 sql_text(const char *sql, char *buf, size_t len)
@@ -987,11 +1002,15 @@ main(void)
 	test_commit(s, a);
 	test_validators(s, b);
 	test_stories(s, a, b);
+	check_counts("after stories");
 	test_json(s, a, b);
 	test_atomic(s, a);
+	check_counts("after a rolled back poll");
 	test_delete(s, a, b);
+	check_counts("after a feed was deleted");
 	test_due(s);
 	test_sync(s);
+	check_counts("at the end");
 	store_close(s);
 
 	/* Reopen: everything committed is there, the file is sound. */
