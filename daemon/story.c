@@ -36,6 +36,54 @@ story_is_word(utf8proc_int32_t cp)
 	}
 }
 
+/*
+ * The key of an ASCII title, without utf8proc: there NFKC changes
+ * nothing, case folding is lowercasing, and the words are letters and
+ * digits.  Most headlines are ASCII, and the mapping was a tenth of the
+ * time a new item costs the daemon.
+ */
+static char *
+story_title_key_ascii(const char *title, size_t len)
+{
+	char *key;
+	size_t i, out = 0;
+	int space = 0;
+	unsigned char c;
+
+	if ((key = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)title[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))) {
+			space = out > 0;
+			continue;
+		}
+		if (space) {
+			key[out++] = ' ';
+			space = 0;
+		}
+		key[out++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	key[out] = '\0';
+	if (out == 0) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+static int
+story_is_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 char *
 story_title_key(const char *title)
 {
@@ -55,6 +103,8 @@ story_title_key(const char *title)
 		while (len > 0 && ((unsigned char)title[len] & 0xC0) == 0x80)
 			len--;
 	}
+	if (story_is_ascii(title, len))
+		return story_title_key_ascii(title, len);
 	/* NFKC, case folded, accents (combining marks) removed. */
 	n = utf8proc_map((const utf8proc_uint8_t *)title, (utf8proc_ssize_t)len,
 	    &mapped, UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |

@@ -49,6 +49,12 @@ main(void)
 	/* Punctuation and white space collapse, ends trimmed. */
 	check_key("  \"Hello,\tworld\" ... 2023!  ", "hello world 2023");
 	check_key("a--b__c", "a b c");
+	/* The ASCII fast path agrees with utf8proc (a no-break space
+	 * sends the second title down the Unicode path). */
+	CHECK(same_key("Ukraine: 5 dead, 2 hurt (AP) ~a\x01" "b_c",
+	    "Ukraine: 5 dead, 2 hurt (AP) ~a\x01" "b_c\xc2\xa0"));
+	check_key("Ukraine: 5 dead, 2 hurt (AP) ~a\x01" "b_c\xc2\xa0",
+	    "ukraine 5 dead 2 hurt ap a b c");
 	/* Non-Latin letters are words too. */
 	check_key("\xd0\x9c\xd0\xb8\xd1\x80!", "\xd0\xbc\xd0\xb8\xd1\x80");
 	/* Different titles differ. */
