@@ -135,6 +135,7 @@ sync_config(struct daemon_state *d, const struct conf *c)
 	/* Before the feeds: their sync may not yet cluster, but polls will. */
 	store_cluster_configure(d->store, &cp, c->cluster_enabled,
 	    c->cluster_reopen);
+	store_cluster_limit(d->store, (size_t)c->cluster_max_items);
 
 	if ((cf = calloc(c->nfeeds + 1, sizeof(*cf))) == NULL) {
 		log_err("cannot sync the config feeds: out of memory");

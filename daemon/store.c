@@ -542,12 +542,15 @@ static const char *const store_sql[ST_COUNT] = {
 	 */
 	[ST_CLUSTER_LOAD] = "SELECT i.story_id, i.title, html_text(i.summary),"
 	    " coalesce(i.published, i.first_seen) FROM items i"
-	    " JOIN feeds f ON f.id = i.feed_id"
-	    " WHERE i.story_id IS NOT NULL AND f.cluster = 1"
-	    " AND coalesce(i.published, i.first_seen) >="
-	    "  (SELECT max(coalesce(published, first_seen)) FROM items"
-	    "   WHERE coalesce(published, first_seen) < ?2) - ?1"
-	    " AND coalesce(i.published, i.first_seen) < ?2"
+	    " WHERE i.id IN (SELECT j.id FROM items j"
+	    "  JOIN feeds f ON f.id = j.feed_id"
+	    "  WHERE j.story_id IS NOT NULL AND f.cluster = 1"
+	    "  AND coalesce(j.published, j.first_seen) >="
+	    "   (SELECT max(coalesce(published, first_seen)) FROM items"
+	    "    WHERE coalesce(published, first_seen) < ?2) - ?1"
+	    "  AND coalesce(j.published, j.first_seen) < ?2"
+	    "  ORDER BY coalesce(j.published, j.first_seen) DESC, j.id DESC"
+	    "  LIMIT ?3)"
 	    " ORDER BY coalesce(i.published, i.first_seen), i.id",
 	[ST_FEED_SET_CLUSTER] = "UPDATE feeds SET cluster = ?2 WHERE id = ?1",
 	[ST_FEED_CLUSTER] = "SELECT cluster FROM feeds WHERE id = ?1",
@@ -593,6 +596,8 @@ struct store {
 	int		 creopen;
 	struct cluster	*cl;
 	int64_t		 cl_built;	/* time_now() when cl was built */
+	size_t		 cl_items;	/* items in cl */
+	size_t		 cl_max_items;	/* 0: no cap */
 	int		 unsynced;	/* poll results not yet on disk */
 	struct idlist	 fts_pending;	/* items to index before the commit */
 };
@@ -1539,6 +1544,14 @@ store_cluster_configure(struct store *s, const struct cluster_params *p,
 	s->cl = NULL;
 }
 
+void
+store_cluster_limit(struct store *s, size_t max_items)
+{
+	s->cl_max_items = max_items;
+	cluster_free(s->cl);
+	s->cl = NULL;
+}
+
 static int cluster_load(struct store *, int64_t);
 
 /* 1 when the feed's items are clustered, 0 when excluded, -1 on error. */
@@ -1599,6 +1612,10 @@ cluster_load(struct store *s, int64_t before)
 	}
 	sqlite3_bind_int64(st, 1, back);
 	sqlite3_bind_int64(st, 2, before);
+	/* The newest half of the cap: the next rebuild is half a cap away. */
+	sqlite3_bind_int64(st, 3, s->cl_max_items > 0 ?
+	    (sqlite3_int64)(s->cl_max_items / 2) : -1);
+	s->cl_items = 0;
 	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
 		d = cluster_doc_new(s->cl,
 		    (const char *)sqlite3_column_text(st, 1),
@@ -1612,6 +1629,7 @@ cluster_load(struct store *s, int64_t before)
 			break;
 		}
 		cluster_doc_free(d);
+		s->cl_items++;
 	}
 	stmt_done(st);
 	if (rc != SQLITE_DONE) {
@@ -1699,6 +1717,16 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 		rc = STORE_ERR;
 	}
 	cluster_doc_free(doc);
+	/*
+	 * Over the cap the next item rebuilds the index from the database
+	 * (this transaction's items included): memory stays bounded at any
+	 * number of feeds, for one rebuild per half a cap of new items.
+	 */
+	if (rc == STORE_OK && doc != NULL && ++s->cl_items >
+	    s->cl_max_items && s->cl_max_items > 0) {
+		cluster_free(s->cl);
+		s->cl = NULL;
+	}
 	return rc;
 }
 

@@ -251,6 +251,70 @@ test_online_merge(void)
 	db_remove(tmpdir);
 }
 
+/*
+ * With the index capped at cap items, does a late item still find the
+ * story of an item stored five unrelated stories earlier?
+ */
+static int
+late_item_joins(size_t cap)
+{
+	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	static const char *const others[] = {
+		"Harry Belafonte dies at 96",
+		"Biden and Yoon sign nuclear deterrence pact",
+		"Sudan ceasefire falters as evacuations continue",
+		"First Republic shares slump on deposit flight",
+		"Tagesschau reports record heat in Bavaria",
+	};
+	char tmpdir[64], err[256], guid[16];
+	struct store *s;
+	int64_t fa = 0, fb = 0, fc = 0;
+	size_t i;
+	int joined;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tidings-cap-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/tidings.db", tmpdir);
+	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
+		db_remove(tmpdir);
+		return -1;
+	}
+	CHECK_INT(store_feed_add(s, "https://a.example/f", "A", NULL, 0, &fa),
+	    STORE_OK);
+	CHECK_INT(store_feed_add(s, "https://b.example/f", "B", NULL, 0, &fb),
+	    STORE_OK);
+	CHECK_INT(store_feed_add(s, "https://c.example/f", "C", NULL, 0, &fc),
+	    STORE_OK);
+	store_cluster_configure(s, &normal, 1, 0);
+	store_cluster_limit(s, cap);
+	ingest(s, fa, "a1", "Volcano erupts near Reykjavik airport", T0);
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		snprintf(guid, sizeof(guid), "c%zu", i);
+		ingest(s, fc, guid, others[i], T0 + (int64_t)(i + 1) * HOUR);
+	}
+	ingest(s, fb, "b1", "Volcano erupts near Reykjavik airport, flights "
+	    "halted", T0 + 7 * HOUR);
+	joined = story_of("a1") == story_of("b1");
+	store_close(s);
+	db_remove(tmpdir);
+	return joined;
+}
+
+/*
+ * [cluster] max_items bounds the index: past the cap it keeps the newest
+ * half, so an item that old is no longer matched, while without a cap
+ * (and with a cap that holds it) it is.
+ */
+static void
+test_index_cap(void)
+{
+	CHECK_INT(late_item_joins(0), 1);
+	CHECK_INT(late_item_joins(100), 1);
+	CHECK_INT(late_item_joins(4), 0);
+}
+
 int
 main(void)
 {
@@ -379,5 +443,6 @@ main(void)
 	store_close(s);
 	db_remove(tmpdir);
 	test_online_merge();
+	test_index_cap();
 	return TEST_DONE();
 }
