@@ -18,8 +18,8 @@
  * At API_MAX_CLIENTS a newcomer does not wait behind clients that sit
  * on a connection without asking anything: MHD may hold one connection
  * more than that, and accepting it evicts the oldest connection that has
- * no request under way (the newcomer itself when all are busy or just
- * arrived).  So an idle or trickling flood cannot lock the real client
+ * no request under way (when all are busy or just arrived, see
+ * api_evict).  So an idle or trickling flood cannot lock the real client
  * out, and nothing waits in the listen backlog while a silent client
  * holds a slot.
  */
@@ -54,6 +54,12 @@
 #define API_LISTEN_BACKLOG	16	/* as the systemd socket unit */
 #define API_LINE_TIMEOUT	5	/* s from connect to a full request line */
 #define API_REQUEST_TIMEOUT	10	/* s from connect (or request line) to its end */
+/*
+ * With every slot in a request, one under way this long gives way to a
+ * newcomer: our client sends a request at once and is answered in
+ * milliseconds, so a full house of slow requests is a slowloris.
+ */
+#define API_SLOW_REQUEST	0.5	/* s */
 /*
  * MHD's per-connection pool holds the request line and headers (the
  * body goes to us in pieces), so this bounds the head of a request; the
@@ -135,6 +141,7 @@ struct api {
 	ino_t		 ino;		/* api_stop unlinks only that one */
 	ev_io		 io;		/* MHD's epoll descriptor */
 	ev_timer	 timer;		/* MHD's timeout */
+	ev_timer	 evict;		/* an eviction put off one iteration */
 	TAILQ_HEAD(api_conns, api_conn) conns;	/* oldest first */
 	unsigned int	 nlive;		/* connections not evicted */
 	long		 peer_uid;	/* last client's credentials, */
@@ -1305,20 +1312,33 @@ api_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	api_close(w->data, "request too slow");
 }
 
+/* Bytes wait to be read: a request MHD has not looked at yet. */
+static int
+api_conn_talking(const struct api_conn *c)
+{
+	struct pollfd pfd;
+
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
 /*
  * Over the limit.  First a client that has hung up while MHD has not
- * looked yet; else the oldest connection not in a request.  Those
+ * looked yet; else the oldest connection not in a request and with
+ * nothing waiting to be read, else the oldest not in a request.  Those
  * accepted in this same loop iteration have had no chance to be heard
- * yet and are spared, so that in a burst of connections the newest
- * ones are turned away, not a client that came first: the newest that
- * has sent nothing (a flood's connections are silent, while a real
- * client's request is usually waiting by the time it is accepted),
- * else the newest.
+ * yet and are spared: when only they are left, the choice waits for the
+ * next iteration (`final` 0).  Then the request under way longest,
+ * if it has been longer than API_SLOW_REQUEST; else the newest that has
+ * sent nothing; else the newest.  A flood's connections
+ * are silent or trickle bytes MHD has already read, while a real
+ * client's request is waiting by the time the choice is made.
  */
 static void
-api_evict(struct api *a)
+api_evict(struct api *a, int final)
 {
-	struct api_conn *c;
+	struct api_conn *c, *slow;
 	struct pollfd pfd;
 	ev_tstamp now = ev_now(a->loop);
 
@@ -1332,19 +1352,48 @@ api_evict(struct api *a)
 		}
 	}
 	TAILQ_FOREACH(c, &a->conns, entry)
+		if (!c->evicted && !c->busy && c->accepted < now &&
+		    !api_conn_talking(c)) {
+			api_close(c, "idle while clients wait");
+			return;
+		}
+	TAILQ_FOREACH(c, &a->conns, entry)
 		if (!c->evicted && !c->busy && c->accepted < now) {
 			api_close(c, "idle while clients wait");
 			return;
 		}
-	TAILQ_FOREACH_REVERSE(c, &a->conns, api_conns, entry) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (!c->evicted && !c->busy && poll(&pfd, 1, 0) == 0) {
+	if (!final) {
+		/* MHD holds one connection over the limit until then. */
+		if (!ev_is_active(&a->evict))
+			ev_timer_start(a->loop, &a->evict);
+		return;
+	}
+	slow = NULL;
+	TAILQ_FOREACH(c, &a->conns, entry)
+		if (!c->evicted && c->busy && c->start < now - API_SLOW_REQUEST &&
+		    (slow == NULL || c->start < slow->start))
+			slow = c;
+	if (slow != NULL) {
+		api_close(slow, "request too slow while clients wait");
+		return;
+	}
+	TAILQ_FOREACH_REVERSE(c, &a->conns, api_conns, entry)
+		if (!c->evicted && !c->busy && !api_conn_talking(c)) {
 			api_close(c, "too many clients, and silent");
 			return;
 		}
-	}
 	api_close(TAILQ_LAST(&a->conns, api_conns), "too many clients");
+}
+
+static void
+api_evict_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct api *a = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (a->nlive > API_MAX_CLIENTS)
+		api_evict(a, 1);
 }
 
 /*
@@ -1407,7 +1456,7 @@ api_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 	*socket_context = c;
 	TAILQ_INSERT_TAIL(&a->conns, c, entry);
 	if (++a->nlive > API_MAX_CLIENTS)
-		api_evict(a);
+		api_evict(a, 0);
 }
 
 static void
@@ -1660,6 +1709,9 @@ api_start(struct ev_loop *loop, const char *path, mode_t mode,
 	ev_init(&a->timer, api_timer_cb);
 	a->timer.data = a;
 	ev_set_priority(&a->timer, EV_MAXPRI);
+	ev_timer_init(&a->evict, api_evict_cb, 0., 0.);
+	a->evict.data = a;
+	ev_set_priority(&a->evict, EV_MAXPRI);
 	api_run(a);
 	return a;
 }
@@ -1673,6 +1725,7 @@ api_stop(struct api *a)
 	MHD_stop_daemon(a->mhd);
 	ev_io_stop(a->loop, &a->io);
 	ev_timer_stop(a->loop, &a->timer);
+	ev_timer_stop(a->loop, &a->evict);
 	api_unlink(a);
 	free(a->path);
 	free(a);

@@ -17,7 +17,8 @@ import tempfile
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon, FeedServer, FIXTURES, TIDINGS, wait_for  # noqa: E402
+from harness import (Checks, Daemon, FeedServer, FIXTURES, ROOT,  # noqa: E402
+                     TIDINGS, wait_for)
 
 t = Checks("reading")
 
@@ -101,8 +102,8 @@ for c in COMMANDS:
             and b"--help" in r.stdout, "%s --help" % c, r.stdout[:200])
 
 # ---- bash completion -----------------------------------------------------
-COMPLETION = os.path.join(os.path.dirname(TIDINGS), "..", "completion",
-                          "tidings")
+# From the source tree, whichever build the binaries come from.
+COMPLETION = os.path.join(ROOT, "completion", "tidings")
 
 
 def complete(*words):
