@@ -4,8 +4,9 @@
  *
  * Data: an interned term table (string -> id, with document frequency
  * and a postings list of the stories holding the term), and the stories
- * (id -> term counts summed over their items, time range).  Everything
- * grows by doubling; nothing is freed before cluster_free.
+ * (id -> term counts summed over their items, their newest items' term
+ * vectors, time range).  Everything grows by doubling; nothing is freed
+ * before cluster_free but the kept items a story replaces.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 /* Title words count this many times a summary word: the headline is the story. */
 #define CLUSTER_TITLE_WEIGHT	2
 /* Only the start of a summary: the lead says what happened, the rest wanders. */
-#define CLUSTER_SUMMARY_WORDS	40
+#define CLUSTER_SUMMARY_WORDS	25
 /* Words longer than this (bytes) are cut: the stem is in the first letters. */
 #define CLUSTER_STEM_BYTES	6
 /* Longest word kept at all (bytes); longer ones are noise (URLs, hashes). */
@@ -26,8 +27,23 @@
 /* Candidate retrieval: the rarest terms of the item, newest stories first. */
 #define CLUSTER_QUERY_TERMS	12
 #define CLUSTER_POSTINGS_SCAN	256
-/* Only the stories sharing the most rare weight get the full cosine. */
+/* Only the stories sharing the most rare weight get the full score. */
 #define CLUSTER_RESCORE		8
+/*
+ * A story is scored by its items, not by its centroid (a big story's
+ * centroid is a topic that attracts everything on it): the mean cosine
+ * of the new item with the CLUSTER_NEAREST closest of the story's
+ * CLUSTER_STORY_ITEMS newest items.  Both bound the cost of a score.
+ */
+#define CLUSTER_STORY_ITEMS	32
+#define CLUSTER_NEAREST		5
+/*
+ * Time proximity: an item published next to a story's items needs less
+ * text in common.  This much is added to the score of an item at the
+ * story's time, halving every CLUSTER_TIME_HALFLIFE-th of the window.
+ */
+#define CLUSTER_TIME_BONUS	0.15
+#define CLUSTER_TIME_HALFLIFE	10
 
 /* Function words carry no story; English only (the feeds that matter). */
 /* Sorted (bsearch). */
@@ -50,13 +66,31 @@ struct term {
 	char		*word;
 	uint64_t	 hash;		/* hash_str(word): probes compare it first */
 	uint32_t	 df;		/* items holding it */
+	float		 idf;		/* cached while ndocs + 1 == idf_at */
+	uint64_t	 idf_at;
 	uint32_t	*post;		/* story indexes, in order of first use */
 	uint32_t	 npost, cpost;
 };
 
+/*
+ * A kept item: its sorted term ids and weights (one allocation), and its
+ * TF-IDF norm, recomputed only when the number of items seen grew by
+ * an eighth since (rarities drift slowly; recomputing at every score
+ * would cost an idf per word of every kept item).
+ */
+struct citem {
+	uint32_t	*term;
+	float		*tf;
+	uint32_t	 n;
+	float		 norm;
+	uint64_t	 norm_at;	/* ndocs when norm was computed */
+};
+
 struct cstory {
 	int64_t		 id;
-	int64_t		 first, last;
+	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
+	struct citem	*item;		/* ring of the newest kept items */
+	uint32_t	 nitems;	/* items ever added */
 	uint32_t	*term;		/* sorted term ids */
 	float		*tf;		/* summed weights, parallel to term */
 	uint32_t	 n, cap;
@@ -351,6 +385,12 @@ cluster_free(struct cluster *c)
 		free(c->terms[i].post);
 	}
 	for (i = 0; i < c->nstories; i++) {
+		uint32_t j;
+
+		for (j = 0; j < c->stories[i].nitems &&
+		    j < CLUSTER_STORY_ITEMS; j++)
+			free(c->stories[i].item[j].term);
+		free(c->stories[i].item);
 		free(c->stories[i].term);
 		free(c->stories[i].tf);
 	}
@@ -479,6 +519,19 @@ idf(const struct cluster *c, uint32_t df)
 	return log((double)(c->ndocs + 1) / (double)(df + 1)) + 1.0;
 }
 
+/* idf of term id, cached until the next item is added (log is dear). */
+static double
+term_idf(const struct cluster *c, uint32_t id)
+{
+	struct term *t = &c->terms[id];
+
+	if (t->idf_at != c->ndocs + 1) {
+		t->idf = (float)idf(c, t->df);
+		t->idf_at = c->ndocs + 1;
+	}
+	return t->idf;
+}
+
 static double
 doc_norm(const struct cluster *c, const struct cluster_doc *d)
 {
@@ -486,7 +539,7 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	uint32_t i;
 
 	for (i = 0; i < d->n; i++) {
-		w = d->tf[i] * idf(c, c->terms[d->term[i]].df);
+		w = d->tf[i] * term_idf(c, d->term[i]);
 		s += w * w;
 	}
 	/* Unseen words count against every story: nobody shares them. */
@@ -497,58 +550,135 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	return sqrt(s);
 }
 
-/* Cosine of doc and story s; fills the top shared terms when why != NULL. */
+/* Computes the TF-IDF norm of a kept item with today's rarities. */
+static void
+item_norm(const struct cluster *c, struct citem *it)
+{
+	double norm = 0, w;
+	uint32_t i;
+
+	for (i = 0; i < it->n; i++) {
+		w = it->tf[i] * term_idf(c, it->term[i]);
+		norm += w * w;
+	}
+	it->norm = (float)sqrt(norm);
+	it->norm_at = c->ndocs;
+}
+
+/* Cosine of doc and one kept item. */
+static double
+score_item(const struct cluster *c, const struct cluster_doc *d,
+    double dnorm, const struct citem *it)
+{
+	double dot = 0, id;
+	uint32_t i = 0, j = 0;
+
+	while (i < it->n && j < d->n) {
+		if (it->term[i] < d->term[j])
+			i++;
+		else if (it->term[i] > d->term[j])
+			j++;
+		else {
+			id = term_idf(c, it->term[i]);
+			dot += it->tf[i] * d->tf[j] * id * id;
+			i++;
+			j++;
+		}
+	}
+	if (dot == 0 || dnorm == 0)
+		return 0;
+	if (it->norm < 0 || c->ndocs >= it->norm_at + it->norm_at / 8 + 1)
+		item_norm(c, (struct citem *)it);
+	return it->norm > 0 ? dot / (dnorm * it->norm) : 0;
+}
+
+/*
+ * Similarity of doc and story s: the mean cosine with its
+ * CLUSTER_NEAREST closest kept items (all of them when it has fewer).
+ * A story grown by loose joins has few items close to anything, so it
+ * does not snowball; a big coherent one always has a few.
+ */
 static double
 score_story(const struct cluster *c, const struct cluster_doc *d,
-    double dnorm, const struct cstory *s, struct cluster_match *why)
+    double dnorm, const struct cstory *s)
 {
-	double dot = 0, snorm = 0, w, contrib[CLUSTER_WHY_TERMS] = { 0 };
+	double near[CLUSTER_NEAREST] = { 0 }, x, sum = 0;
+	uint32_t i, k, kept = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
+	    CLUSTER_STORY_ITEMS, n = kept < CLUSTER_NEAREST ? kept :
+	    CLUSTER_NEAREST;
+
+	for (i = 0; i < kept; i++) {
+		x = score_item(c, d, dnorm, &s->item[i]);
+		for (k = n; k > 0 && near[k - 1] < x; k--)
+			if (k < n)
+				near[k] = near[k - 1];
+		if (k < n)
+			near[k] = x;
+	}
+	for (k = 0; k < n; k++)
+		sum += near[k];
+	return n > 0 ? sum / n : 0;
+}
+
+/* The shared terms of doc and story s that weigh most in both. */
+static void
+story_why(const struct cluster *c, const struct cluster_doc *d,
+    const struct cstory *s, struct cluster_match *why)
+{
+	double contrib[CLUSTER_WHY_TERMS] = { 0 }, id, x;
 	uint32_t i, j = 0, k, top[CLUSTER_WHY_TERMS];
 
 	for (i = 0; i < s->n; i++) {
-		double id = idf(c, c->terms[s->term[i]].df);
-
-		w = s->tf[i] * id;
-		snorm += w * w;
 		while (j < d->n && d->term[j] < s->term[i])
 			j++;
-		if (j < d->n && d->term[j] == s->term[i]) {
-			double x = w * d->tf[j] * id;
-
-			dot += x;
-			if (why == NULL)
-				continue;
-			for (k = CLUSTER_WHY_TERMS; k > 0 && contrib[k - 1] < x;
-			    k--)
-				if (k < CLUSTER_WHY_TERMS) {
-					contrib[k] = contrib[k - 1];
-					top[k] = top[k - 1];
-				}
+		if (j >= d->n || d->term[j] != s->term[i])
+			continue;
+		id = term_idf(c, s->term[i]);
+		x = s->tf[i] * d->tf[j] * id * id;
+		for (k = CLUSTER_WHY_TERMS; k > 0 && contrib[k - 1] < x; k--)
 			if (k < CLUSTER_WHY_TERMS) {
-				contrib[k] = x;
-				top[k] = s->term[i];
+				contrib[k] = contrib[k - 1];
+				top[k] = top[k - 1];
 			}
+		if (k < CLUSTER_WHY_TERMS) {
+			contrib[k] = x;
+			top[k] = s->term[i];
 		}
 	}
-	if (why != NULL)
-		for (k = 0; k < CLUSTER_WHY_TERMS; k++) {
-			why->terms[k][0] = '\0';
-			if (contrib[k] > 0)
-				snprintf(why->terms[k], sizeof(why->terms[k]),
-				    "%s", c->terms[top[k]].word);
-		}
-	if (dot == 0 || dnorm == 0 || snorm == 0)
-		return 0;
-	return dot / (dnorm * sqrt(snorm));
+	for (k = 0; k < CLUSTER_WHY_TERMS; k++) {
+		why->terms[k][0] = '\0';
+		if (contrib[k] > 0)
+			snprintf(why->terms[k], sizeof(why->terms[k]), "%s",
+			    c->terms[top[k]].word);
+	}
 }
 
 static int
 in_window(const struct cluster *c, const struct cstory *s, int64_t t)
 {
-	if (c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN)
+	if (c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN ||
+	    s->first == CLUSTER_TIME_UNKNOWN)
 		return 1;
 	/* Strict: "within 72 h" leaves out what is exactly 72 h away. */
 	return t > s->first - c->p.window && t < s->last + c->p.window;
+}
+
+/*
+ * What time proximity adds to the score of story s for an item at t:
+ * CLUSTER_TIME_BONUS at the story's time, decaying with the distance.
+ * Nothing without a window (time is then no signal) or without dates.
+ */
+static double
+time_bonus(const struct cluster *c, const struct cstory *s, int64_t t)
+{
+	double dt;
+
+	if (c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN ||
+	    s->first == CLUSTER_TIME_UNKNOWN)
+		return 0;
+	dt = t < s->first ? (double)(s->first - t) :
+	    t > s->last ? (double)(t - s->last) : 0;
+	return CLUSTER_TIME_BONUS * exp2(-dt * CLUSTER_TIME_HALFLIFE / (double)c->p.window);
 }
 
 int
@@ -575,14 +705,14 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	}
 	/*
 	 * Pass 1, cheap: accumulate the shared query weight of every story
-	 * on the query terms' recent postings.  Pass 2: the full cosine for
+	 * on the query terms' recent postings.  Pass 2: the full score for
 	 * the CLUSTER_RESCORE stories that share the most.
 	 */
 	c->stamp++;
 	c->ntouched = 0;
 	for (i = 0; i < nq; i++) {
 		const struct term *tm = &c->terms[q[i]];
-		float w = (float)idf(c, tm->df);
+		float w = (float)term_idf(c, q[i]);
 
 		for (j = tm->npost, k = 0; j > 0 && k < CLUSTER_POSTINGS_SCAN;
 		    j--, k++) {
@@ -616,7 +746,11 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 		top[k] = c->touched[j];
 	}
 	for (k = 0; k < ntop; k++) {
-		sc = score_story(c, d, dnorm, &c->stories[top[k]], NULL);
+		const struct cstory *s = &c->stories[top[k]];
+
+		sc = score_story(c, d, dnorm, s);
+		if (sc > 0)
+			sc += time_bonus(c, s, t);
 		if (sc > bestsc) {
 			bestsc = sc;
 			best = top[k];
@@ -625,7 +759,8 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	if (best == UINT32_MAX || bestsc < c->p.threshold)
 		return 0;
 	out->story = c->stories[best].id;
-	out->score = score_story(c, d, dnorm, &c->stories[best], out);
+	out->score = bestsc;
+	story_why(c, d, &c->stories[best], out);
 	return 0;
 }
 
@@ -639,7 +774,8 @@ cluster_score(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	if (s == UINT32_MAX)
 		return 0;
 	out->story = story;
-	out->score = score_story(c, d, doc_norm(c, d), &c->stories[s], out);
+	out->score = score_story(c, d, doc_norm(c, d), &c->stories[s]);
+	story_why(c, d, &c->stories[s], out);
 	return out->score;
 }
 
@@ -687,13 +823,64 @@ story_term_add(struct cluster *c, uint32_t si, uint32_t id, float f)
 	return 0;
 }
 
+/*
+ * Keeps the item of n terms (ids, weights; unsorted) in story si's ring,
+ * in place of its oldest kept item when the ring is full.
+ */
+static int
+story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
+    const float *tf, uint32_t n)
+{
+	struct cstory *s = &c->stories[si];
+	size_t each = sizeof(uint32_t) + sizeof(float);
+	struct citem *it;
+	uint32_t i, j;
+	void *mem;
+
+	/* The ring grows by doubling up to its size: most stories are one item. */
+	if (s->nitems < CLUSTER_STORY_ITEMS && (s->nitems & (s->nitems - 1))
+	    == 0) {
+		uint32_t cap = s->nitems ? s->nitems * 2 : 1;
+
+		if ((it = realloc(s->item, cap * sizeof(*it))) == NULL)
+			return -1;
+		c->bytes += (cap - s->nitems) * sizeof(*it);
+		s->item = it;
+	}
+	it = &s->item[s->nitems % CLUSTER_STORY_ITEMS];
+	if (s->nitems < CLUSTER_STORY_ITEMS)
+		memset(it, 0, sizeof(*it));
+	if ((mem = malloc(n * each + 1)) == NULL)
+		return -1;
+	c->bytes -= it->n * each;
+	free(it->term);
+	c->bytes += n * each;
+	it->term = mem;
+	it->tf = (float *)(it->term + n);
+	it->n = n;
+	/* Insertion sort by term id: items are small. */
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && it->term[j - 1] > ids[i]; j--) {
+			it->term[j] = it->term[j - 1];
+			it->tf[j] = it->tf[j - 1];
+		}
+		it->term[j] = ids[i];
+		it->tf[j] = tf[i];
+	}
+	it->norm = -1;	/* computed at its first score */
+	s->nitems++;
+	return 0;
+}
+
 int
 cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
     int64_t t)
 {
-	uint32_t si = story_find(c, story), i, id;
+	uint32_t si = story_find(c, story), i, id, *ids = NULL;
 	struct cstory *s;
+	float *tf = NULL;
 	uint64_t h;
+	int rc = -1;
 
 	if (si == UINT32_MAX) {
 		if (rehash(&c->shash, &c->shcap, c->nstories, &c->bytes,
@@ -712,25 +899,43 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		c->shash[h] = si + 1;
 		c->nstories++;
 	}
+	/* An undated item leaves the story's time alone (see in_window). */
 	s = &c->stories[si];
-	if (t < s->first)
-		s->first = t;
-	if (t > s->last)
-		s->last = t;
+	if (s->first == CLUSTER_TIME_UNKNOWN)
+		s->first = s->last = t;
+	else if (t != CLUSTER_TIME_UNKNOWN) {
+		if (t < s->first)
+			s->first = t;
+		if (t > s->last)
+			s->last = t;
+	}
+	if ((ids = malloc((d->n + d->nfresh + 1) * sizeof(*ids))) == NULL ||
+	    (tf = malloc((d->n + d->nfresh + 1) * sizeof(*tf))) == NULL)
+		goto out;
 	for (i = 0; i < d->n; i++) {
 		c->terms[d->term[i]].df++;
 		if (story_term_add(c, si, d->term[i], d->tf[i]) == -1)
-			return -1;
+			goto out;
+		ids[i] = d->term[i];
+		tf[i] = d->tf[i];
 	}
 	for (i = 0; i < d->nfresh; i++) {
 		if ((id = term_intern(c, d->fresh[i])) == UINT32_MAX)
-			return -1;
+			goto out;
 		c->terms[id].df++;
 		if (story_term_add(c, si, id, d->freshtf[i]) == -1)
-			return -1;
+			goto out;
+		ids[d->n + i] = id;
+		tf[d->n + i] = d->freshtf[i];
 	}
+	if (story_keep(c, si, ids, tf, d->n + d->nfresh) == -1)
+		goto out;
 	c->ndocs++;
-	return 0;
+	rc = 0;
+out:
+	free(ids);
+	free(tf);
+	return rc;
 }
 
 int

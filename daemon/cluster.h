@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 /* Defaults of the [cluster] section. */
-#define CLUSTER_THRESHOLD_DEFAULT	0.25
+#define CLUSTER_THRESHOLD_DEFAULT	0.30
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
 /*
  * The time of an undated item: matched by its text alone (its first-seen
