@@ -11,8 +11,9 @@
  * stop words dropped, and each word reduced to a spelling skeleton so
  * transliteration variants (Zelensky/Zelenskyy/Zelenskiy,
  * Riabikin/Ryabikin) meet.  Words are weighted by TF-IDF with document
- * frequencies counted incrementally; an item is compared by cosine with
- * the term centroid of each candidate story.  Candidates come from an
+ * frequencies counted incrementally; an item's score against a candidate
+ * story is its mean cosine with the story's closest kept items, plus a
+ * bonus for being published close to them.  Candidates come from an
  * inverted index of the item's rarest terms, never from a scan, and must
  * lie within the time window.
  */
@@ -34,7 +35,7 @@
 #define CLUSTER_WHY_TERMS		5
 
 struct cluster_params {
-	double	 threshold;	/* cosine a story must reach to be joined */
+	double	 threshold;	/* score a story must reach to be joined */
 	int64_t	 window;	/* seconds; 0 = no time window */
 };
 
@@ -43,7 +44,7 @@ struct cluster_doc;
 
 struct cluster_match {
 	int64_t	 story;		/* 0: no story reached the threshold */
-	double	 score;
+	double	 score;		/* time proximity included (not for --why) */
 	/* The terms that contributed most, most first; "" past the end. */
 	char	 terms[CLUSTER_WHY_TERMS][32];
 };
@@ -62,7 +63,10 @@ void	 cluster_doc_free(struct cluster_doc *);	/* NULL ok */
 /* The best story within the window for a doc published at t. */
 int	 cluster_match(struct cluster *, const struct cluster_doc *, int64_t t,
 	    struct cluster_match *out);
-/* Scores doc against one given story (for --why); 0 when unknown. */
+/*
+ * Scores doc against one given story (for --why): text similarity
+ * alone, no time; 0 when unknown.
+ */
 double	 cluster_score(struct cluster *, const struct cluster_doc *,
 	    int64_t story, struct cluster_match *out);
 /* Adds doc (published at t) to story, creating the story if new. -1: OOM. */
