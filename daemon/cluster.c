@@ -565,10 +565,10 @@ item_norm(const struct cluster *c, struct citem *it)
 	it->norm_at = c->ndocs;
 }
 
-/* Cosine of doc and one kept item. */
+/* Cosine of doc and one kept item (refreshing its norm when stale). */
 static double
 score_item(const struct cluster *c, const struct cluster_doc *d,
-    double dnorm, const struct citem *it)
+    double dnorm, struct citem *it)
 {
 	double dot = 0, id;
 	uint32_t i = 0, j = 0;
@@ -588,7 +588,7 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
 	if (dot == 0 || dnorm == 0)
 		return 0;
 	if (it->norm < 0 || c->ndocs >= it->norm_at + it->norm_at / 8 + 1)
-		item_norm(c, (struct citem *)it);
+		item_norm(c, it);
 	return it->norm > 0 ? dot / (dnorm * it->norm) : 0;
 }
 
