@@ -6,8 +6,9 @@
  * and a postings list of the stories holding the term), and the stories
  * (id -> term counts summed over their items, their newest items' term
  * vectors, time range).  Everything grows by doubling; nothing is freed
- * before cluster_free but the kept items a story replaces and the terms
- * and items of a story merged into another (its slot stays, with id 0).
+ * before cluster_free but the kept items a story replaces, the terms
+ * and items of a story merged into another (its slot stays, with id 0
+ * until the next eviction) and the stories evicted over max_items.
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +94,7 @@ struct cstory {
 	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
 	struct citem	*item;		/* ring of the newest kept items */
 	uint32_t	 nitems;	/* items added (kept ones after a merge) */
+	uint32_t	 held;		/* items it holds (for max_items) */
 	uint32_t	*term;		/* sorted term ids */
 	float		*tf;		/* summed weights, parallel to term */
 	uint32_t	 n, cap;
@@ -115,6 +117,7 @@ struct cluster {
 	uint32_t	*touched;	/* candidates of the current query */
 	uint32_t	 ntouched, ctouched;
 	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
+	size_t		 nheld;		/* items of the stories held */
 	size_t		 bytes;
 };
 
@@ -1005,6 +1008,8 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	return 0;
 }
 
+static int cluster_evict(struct cluster *, uint32_t);
+
 int
 cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
     int64_t t)
@@ -1064,7 +1069,11 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	if (story_keep(c, si, ids, tf, d->n + d->nfresh) == -1)
 		goto out;
 	c->ndocs++;
+	c->stories[si].held++;
+	c->nheld++;
 	rc = 0;
+	if (c->p.max_items > 0 && c->nheld > c->p.max_items)
+		rc = cluster_evict(c, si);
 out:
 	free(ids);
 	free(tf);
@@ -1168,6 +1177,8 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 			return -1;
 	}
 	s = &c->stories[ii];
+	s->held += f->held;
+	f->held = 0;
 	/* Undated stories have no range (see cluster_add). */
 	if (s->first == CLUSTER_TIME_UNKNOWN) {
 		s->first = f->first;
@@ -1190,6 +1201,113 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 	return 0;
 }
 
+/* A story and when its last item was published, for eviction. */
+struct evictee {
+	int64_t		 last;
+	uint32_t	 si;
+};
+
+/* Oldest last item first; undated (CLUSTER_TIME_UNKNOWN) before all. */
+static int
+evictee_cmp(const void *a, const void *b)
+{
+	const struct evictee *x = a, *y = b;
+
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	return x->si < y->si ? -1 : x->si > y->si;
+}
+
+/* Frees what story s holds; its slot is then gone (id 0). */
+static void
+story_drop(struct cluster *c, struct cstory *s)
+{
+	size_t each = sizeof(uint32_t) + sizeof(float);
+	uint32_t j, kept = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
+	    CLUSTER_STORY_ITEMS;
+
+	for (j = 0; j < kept; j++) {
+		c->bytes -= s->item[j].n * each;
+		free(s->item[j].term);
+	}
+	c->bytes -= (size_t)ring_cap(s->nitems) * sizeof(*s->item);
+	c->bytes -= (size_t)s->cap * (sizeof(*s->term) + sizeof(*s->tf));
+	free(s->item);
+	free(s->term);
+	free(s->tf);
+	c->nheld -= s->held;
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Over max_items: drops the stories with the oldest last item (never
+ * story keep) until the index holds an eighth less than the cap, then
+ * packs the story table (slots merged away go too), rewrites every
+ * posting list to the new story indexes and rebuilds the story hash.
+ * The pack costs a pass over all postings, once per eighth of a cap of
+ * new items.  Terms stay, with their document frequencies.
+ */
+static int
+cluster_evict(struct cluster *c, uint32_t keep)
+{
+	size_t target = c->p.max_items - c->p.max_items / 8;
+	struct evictee *ev;
+	uint32_t *map, i, j, n = 0, live = 0;
+	uint64_t h;
+
+	if ((ev = malloc((c->nstories + 1) * sizeof(*ev))) == NULL ||
+	    (map = malloc((c->nstories + 1) * sizeof(*map))) == NULL) {
+		free(ev);
+		return -1;
+	}
+	for (i = 0; i < c->nstories; i++)
+		if (c->stories[i].id != 0 && i != keep) {
+			ev[n].last = c->stories[i].last;
+			ev[n++].si = i;
+		}
+	qsort(ev, n, sizeof(*ev), evictee_cmp);
+	for (i = 0; i < n && c->nheld > target; i++)
+		story_drop(c, &c->stories[ev[i].si]);
+	free(ev);
+	/* Pack: live stories keep their order (postings stay newest last). */
+	for (i = 0; i < c->nstories; i++) {
+		if (c->stories[i].id == 0) {
+			map[i] = UINT32_MAX;
+			continue;
+		}
+		map[i] = live;
+		if (live != i)
+			c->stories[live] = c->stories[i];
+		live++;
+	}
+	for (i = 0; i < c->nterms; i++) {
+		struct term *t = &c->terms[i];
+		uint32_t o = 0;
+
+		for (j = 0; j < t->npost; j++)
+			if (map[t->post[j]] != UINT32_MAX)
+				t->post[o++] = map[t->post[j]];
+		t->npost = o;
+		if (o == 0 && t->cpost > 0) {
+			c->bytes -= (size_t)t->cpost * sizeof(*t->post);
+			free(t->post);
+			t->post = NULL;
+			t->cpost = 0;
+		}
+	}
+	free(map);
+	c->nstories = live;
+	c->ngone = 0;
+	memset(c->shash, 0, (size_t)c->shcap * sizeof(*c->shash));
+	for (i = 0; i < live; i++) {
+		for (h = hash_id(c->stories[i].id) & (c->shcap - 1);
+		    c->shash[h] != 0; h = (h + 1) & (c->shcap - 1))
+			;
+		c->shash[h] = i + 1;
+	}
+	return 0;
+}
+
 int
 cluster_has(const struct cluster *c, int64_t story)
 {
@@ -1200,6 +1318,12 @@ size_t
 cluster_stories(const struct cluster *c)
 {
 	return c->nstories - c->ngone;
+}
+
+size_t
+cluster_items(const struct cluster *c)
+{
+	return c->nheld;
 }
 
 size_t

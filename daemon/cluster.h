@@ -44,6 +44,12 @@ struct cluster_params {
 	double	 threshold;	/* score a story must reach to be joined */
 	int64_t	 window;	/* seconds; 0 = no time window */
 	double	 merge_threshold; /* both text scores to merge two; 0: off */
+	/*
+	 * Items the index holds (0: no cap).  Past it, the stories whose
+	 * last item is oldest leave the index (their postings too) until
+	 * it holds an eighth less: see cluster_add.
+	 */
+	size_t	 max_items;
 };
 
 struct cluster;
@@ -94,7 +100,9 @@ double	 cluster_score(struct cluster *, const struct cluster_doc *,
 	    int64_t story, struct cluster_match *out);
 /*
  * Adds doc (published at t) to story, creating the story if new; story
- * ids are non-zero.  -1: OOM.
+ * ids are non-zero.  Over max_items, evicts the stories with the oldest
+ * last item (undated ones first), never story itself.  -1: OOM, the
+ * index must then be freed.
  */
 int	 cluster_add(struct cluster *, const struct cluster_doc *, int64_t story,
 	    int64_t t);
@@ -110,8 +118,12 @@ int	 cluster_merge(struct cluster *, int64_t from, int64_t into);
 
 /* 1 when story is in the index. */
 int	 cluster_has(const struct cluster *, int64_t story);
-/* Stories held, and bytes of memory held (approximate, for the bench). */
+/*
+ * Stories held, items held (in those stories), and bytes of memory held
+ * (approximate, for the bench).
+ */
 size_t	 cluster_stories(const struct cluster *);
+size_t	 cluster_items(const struct cluster *);
 size_t	 cluster_memory(const struct cluster *);
 
 /*

@@ -36,6 +36,11 @@
 				" (+https://github.com/tidings/tidings)"
 #define DEFAULT_MAX_INTERVAL	(24 * 60 * 60)
 #define DEFAULT_HOST_SPACING_MS	250
+/*
+ * Items the clustering index holds: about 20 MB of memory, and the 72 h
+ * window of some 700 busy feeds.  More feeds than that keep the newest.
+ */
+#define DEFAULT_CLUSTER_MAX_ITEMS	50000
 #define DEFAULT_REDIRECT_AFTER	(3 * 24 * 60 * 60)
 #define HOST_SPACING_MAX_MS	(60 * 1000)
 #define MS_PER_SEC		1000
@@ -192,6 +197,15 @@ conf_cluster_key(struct conf *c, const char *name, const char *value)
 		if (end == value || *end != '\0' || !(d >= 0 && d <= 1))
 			return -2;
 		c->cluster_merge_threshold = d;
+		return 0;
+	}
+	/* 0: no cap (the index then holds about three windows of items). */
+	if (strcmp(name, "max_items") == 0) {
+		long n;
+
+		if (conf_long(value, 0, LONG_MAX, &n) != 0)
+			return -2;
+		c->cluster_max_items = n;
 		return 0;
 	}
 	if (strcmp(name, "window") == 0) {
@@ -458,6 +472,7 @@ conf_defaults(struct conf *c)
 	c->cluster_threshold = CLUSTER_THRESHOLD_DEFAULT;
 	c->cluster_merge_threshold = CLUSTER_MERGE_THRESHOLD_DEFAULT;
 	c->cluster_window = CLUSTER_WINDOW_DEFAULT;
+	c->cluster_max_items = DEFAULT_CLUSTER_MAX_ITEMS;
 	c->max_connections = DEFAULT_MAX_CONNECTIONS;
 	c->max_per_host = DEFAULT_MAX_PER_HOST;
 	c->timeout = DEFAULT_TIMEOUT;

@@ -43,6 +43,7 @@ struct conf {
 	double	 cluster_merge_threshold; /* 0..1; 0 = no online merges */
 	int64_t	 cluster_window;	/* seconds; 0 = off */
 	int	 cluster_reopen;	/* reopen_on_new_source */
+	long	 cluster_max_items;	/* items in the index; 0 = no cap */
 	int	 allow_private_redirects;	/* see netguard.h */
 	/* Polite polling (polite.h, sched.c). */
 	int64_t	 max_interval;		/* ceiling for every interval, seconds */

@@ -129,12 +129,13 @@ sync_config(struct daemon_state *d, const struct conf *c)
 {
 	struct store_conf_feed *cf;
 	struct cluster_params cp = { c->cluster_threshold, c->cluster_window,
-	    c->cluster_merge_threshold };
+	    c->cluster_merge_threshold, (size_t)c->cluster_max_items };
 	size_t i;
 
 	/* Before the feeds: their sync may not yet cluster, but polls will. */
 	store_cluster_configure(d->store, &cp, c->cluster_enabled,
 	    c->cluster_reopen);
+	store_cluster_limit(d->store, (size_t)c->cluster_max_items);
 
 	if ((cf = calloc(c->nfeeds + 1, sizeof(*cf))) == NULL) {
 		log_err("cannot sync the config feeds: out of memory");

@@ -1539,6 +1539,14 @@ store_cluster_configure(struct store *s, const struct cluster_params *p,
 	s->cl = NULL;
 }
 
+void
+store_cluster_limit(struct store *s, size_t max_items)
+{
+	s->cparams.max_items = max_items;
+	cluster_free(s->cl);	/* rebuilt under the new cap on use */
+	s->cl = NULL;
+}
+
 static int cluster_load(struct store *, int64_t);
 
 /* 1 when the feed's items are clustered, 0 when excluded, -1 on error. */

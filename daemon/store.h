@@ -153,6 +153,12 @@ int	 store_feed_ids(struct store *, int64_t **ids, size_t *n);
  * reopen: a new item makes a read story unread again.
  */
 struct cluster_params;
+/*
+ * At most max_items (0: no cap) items in the clustering index: past it,
+ * the stories with the oldest last item leave it (see cluster.h).
+ * After store_cluster_configure, which resets the cap.
+ */
+void	 store_cluster_limit(struct store *, size_t max_items);
 void	 store_cluster_configure(struct store *, const struct cluster_params *,
 	    int enabled, int reopen);
 

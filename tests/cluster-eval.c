@@ -235,7 +235,7 @@ int
 main(int argc, char **argv)
 {
 	struct cluster_params prm = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	const char *lang = NULL, *one = NULL, *path;
 	double minf = -1, bp = 0, br = 0, pf, bf, took;
 	size_t i, j, tp = 0, fp = 0, fn = 0, split = 0, merged = 0, merges = 0,

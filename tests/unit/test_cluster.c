@@ -1,4 +1,5 @@
 /* test_cluster.c - clustering: tokens, scorer pairs, the index. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,7 @@ seeded(void)
 		"Russian strike destroys Kupiansk museum, Zelensky says",
 	};
 	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	struct cluster *c = cluster_new(&p);
 	size_t i;
 
@@ -348,12 +349,76 @@ test_merge_items(void)
 	cluster_free(c);
 }
 
+/*
+ * max_items: past the cap the stories whose last item is oldest leave
+ * the index (an eighth below the cap), postings and all; a story with a
+ * new item stays however old its first; merges still work after.
+ */
+static void
+test_evict(void)
+{
+	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT, 0,
+	    CLUSTER_MERGE_THRESHOLD_DEFAULT, 80 };
+	struct cluster *c = cluster_new(&p), *big;
+	struct cluster_match m;
+	char title[128];
+	int64_t id;
+	size_t capped;
+
+	CHECK(c != NULL);
+	p.max_items = 0;
+	big = cluster_new(&p);
+	CHECK(big != NULL);
+	/* Story 1 began first, but gets a new item every 50. */
+	add(c, "Xi and Zelensky hold phone call", 1, T0);
+	for (id = 2; id <= 200; id++) {
+		snprintf(title, sizeof(title), "Story %lld word%lld zq%lldx "
+		    "report", (long long)id, (long long)id, (long long)id * 7);
+		add(c, title, id, T0 + id * HOUR);
+		add(big, title, id, T0 + id * HOUR);
+		if (id % 50 == 0)
+			add(c, "Zelensky and Xi phone call", 1, T0 + id * HOUR);
+		CHECK(cluster_items(c) <= 80);
+	}
+	CHECK(cluster_items(c) >= 70);
+	CHECK(cluster_stories(c) < cluster_items(c));
+	CHECK_INT(cluster_has(c, 2), 0);
+	CHECK_INT(cluster_has(c, 100), 0);
+	CHECK_INT(cluster_has(c, 200), 1);
+	CHECK_INT(cluster_has(c, 1), 1);
+	capped = cluster_memory(c);
+	/* Terms stay (most of this small index), stories go. */
+	CHECK(capped < cluster_memory(big));
+	/* An evicted story's words find nothing; a held one's find it. */
+	match(c, "Story 100 word100 zq700x report", T0 + 100 * HOUR, &m);
+	CHECK(m.story != 100);
+	match(c, "Story 199 word199 zq1393x report", T0 + 199 * HOUR, &m);
+	CHECK_INT(m.story, 199);
+	match(c, "Xi and Zelensky phone call", T0 + 201 * HOUR, &m);
+	CHECK_INT(m.story, 1);
+	/* The packed table still merges and evicts. */
+	CHECK_INT(cluster_merge(c, 200, 199), 0);
+	CHECK_INT(cluster_has(c, 200), 0);
+	for (id = 201; id <= 300; id++) {
+		snprintf(title, sizeof(title), "Later %lld wordl%lld",
+		    (long long)id, (long long)id);
+		add(c, title, id, T0 + id * HOUR);
+	}
+	CHECK(cluster_items(c) <= 80);
+	CHECK_INT(cluster_has(c, 199), 0);
+	CHECK_INT(cluster_has(c, 300), 1);
+	match(c, "Later 300 wordl300", T0 + 300 * HOUR, &m);
+	CHECK_INT(m.story, 300);
+	cluster_free(c);
+	cluster_free(big);
+}
+
 /* What must not merge: merges off, unlike stories, stories far apart. */
 static void
 test_no_merge(void)
 {
 	struct cluster_params off = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, 0 };
+	    CLUSTER_WINDOW_DEFAULT, 0, 0 };
 	struct cluster *c = cluster_new(&off);
 	struct cluster_match m;
 
@@ -400,6 +465,7 @@ main(void)
 	test_why();
 	test_merge();
 	test_merge_items();
+	test_evict();
 	test_no_merge();
 	return TEST_DONE();
 }

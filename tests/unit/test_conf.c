@@ -172,6 +172,17 @@ main(void)
 	expect_error("[cluster]\nmerge_threshold = -0.1\n", 2,
 	    "merge_threshold");
 	expect_error("[cluster]\nmerge_threshold = 2\n", 2, "merge_threshold");
+	/* max_items: a count, 0 for no cap. */
+	CHECK_INT(load("[cluster]\nmax_items = 1000\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK_INT(c.cluster_max_items, 1000);
+	conf_free(&c);
+	CHECK_INT(load("[cluster]\nmax_items = 0\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK_INT(c.cluster_max_items, 0);
+	conf_free(&c);
+	expect_error("[cluster]\nmax_items = -1\n", 2, "max_items");
+	expect_error("[cluster]\nmax_items = lots\n", 2, "max_items");
 	expect_error("[cluster]\nthreshold = 1.5\n", 2, "threshold");
 	expect_error("[cluster]\nthreshold = 0\n", 2, "threshold");
 	expect_error("[cluster]\nenabled = maybe\n", 2, "enabled");
