@@ -11,8 +11,9 @@
  * stop words dropped, and each word reduced to a spelling skeleton so
  * transliteration variants (Zelensky/Zelenskyy/Zelenskiy,
  * Riabikin/Ryabikin) meet.  Words are weighted by TF-IDF with document
- * frequencies counted incrementally; an item is compared by cosine with
- * the term centroid of each candidate story.  Candidates come from an
+ * frequencies counted incrementally; an item's score against a candidate
+ * story is its mean cosine with the story's closest kept items, plus a
+ * bonus for being published close to them.  Candidates come from an
  * inverted index of the item's rarest terms, never from a scan, and must
  * lie within the time window.
  */
@@ -23,11 +24,12 @@
 #include <stdint.h>
 
 /* Defaults of the [cluster] section. */
-#define CLUSTER_THRESHOLD_DEFAULT	0.25
+#define CLUSTER_THRESHOLD_DEFAULT	0.30
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
 /*
- * The score an item needs against each of two stories to merge them
- * (stricter than joining one): see cluster_match.  0: no merges.
+ * The text similarity (time proximity left out) an item needs with each
+ * of two stories to merge them (stricter than joining one): see
+ * cluster_match.  0: no merges.
  */
 #define CLUSTER_MERGE_THRESHOLD_DEFAULT	0.50
 /*
@@ -39,9 +41,15 @@
 #define CLUSTER_WHY_TERMS		5
 
 struct cluster_params {
-	double	 threshold;	/* cosine a story must reach to be joined */
+	double	 threshold;	/* score a story must reach to be joined */
 	int64_t	 window;	/* seconds; 0 = no time window */
-	double	 merge_threshold; /* both scores to merge two stories; 0: off */
+	double	 merge_threshold; /* both text scores to merge two; 0: off */
+	/*
+	 * Items the index holds (0: no cap).  Past it, the stories whose
+	 * last item is oldest leave the index (their postings too) until
+	 * it holds an eighth less: see cluster_add.
+	 */
+	size_t	 max_items;
 };
 
 struct cluster;
@@ -49,21 +57,22 @@ struct cluster_doc;
 
 struct cluster_match {
 	int64_t	 story;		/* 0: no story reached the threshold */
-	double	 score;
+	double	 score;		/* time proximity included (not for --why) */
 	/* The terms that contributed most, most first; "" past the end. */
 	char	 terms[CLUSTER_WHY_TERMS][32];
 	/*
-	 * A merge: the doc also matched a second story, both scores reach
-	 * merge_threshold and the two stories are alike (their centroids'
-	 * cosine reaches threshold, their times are within the window).
+	 * A merge: the doc also matched a second story, its text similarity
+	 * with both reaches merge_threshold and the two stories are alike
+	 * (the mean cosine of their closest pairs of kept items reaches
+	 * threshold, their times are within the window).
 	 * story is then the survivor, the earlier (lower) id, so the id
 	 * clients saw first stays; merged is the later one, which the
 	 * caller folds in with cluster_merge(cl, merged, story) before
 	 * adding the doc.  0: no merge.
 	 */
 	int64_t	 merged;
-	double	 merged_score;	/* the doc's score against merged */
-	double	 pair_score;	/* the two stories' cosine */
+	double	 merged_score;	/* the doc's score against merged (as score) */
+	double	 pair_score;	/* the two stories' similarity */
 };
 
 struct cluster *cluster_new(const struct cluster_params *);
@@ -83,19 +92,25 @@ void	 cluster_doc_free(struct cluster_doc *);	/* NULL ok */
  */
 int	 cluster_match(struct cluster *, const struct cluster_doc *, int64_t t,
 	    struct cluster_match *out);
-/* Scores doc against one given story (for --why); 0 when unknown. */
+/*
+ * Scores doc against one given story (for --why): text similarity
+ * alone, no time; 0 when unknown.
+ */
 double	 cluster_score(struct cluster *, const struct cluster_doc *,
 	    int64_t story, struct cluster_match *out);
 /*
  * Adds doc (published at t) to story, creating the story if new; story
- * ids are non-zero.  -1: OOM.
+ * ids are non-zero.  Over max_items, evicts the stories with the oldest
+ * last item (undated ones first), never story itself.  -1: OOM, the
+ * index must then be freed.
  */
 int	 cluster_add(struct cluster *, const struct cluster_doc *, int64_t story,
 	    int64_t t);
 
 /*
  * Folds story from into story into: their term counts and time ranges
- * are summed and from leaves the index (its postings go).  0: merged;
+ * are summed, into keeps the newest kept items of both, and from leaves
+ * the index (its postings go).  0: merged;
  * 1: either is not in the index or they are the same, nothing done;
  * -1: out of memory, the index is then half-merged and must be freed.
  */
@@ -103,8 +118,12 @@ int	 cluster_merge(struct cluster *, int64_t from, int64_t into);
 
 /* 1 when story is in the index. */
 int	 cluster_has(const struct cluster *, int64_t story);
-/* Stories held, and bytes of memory held (approximate, for the bench). */
+/*
+ * Stories held, items held (in those stories), and bytes of memory held
+ * (approximate, for the bench).
+ */
 size_t	 cluster_stories(const struct cluster *);
+size_t	 cluster_items(const struct cluster *);
 size_t	 cluster_memory(const struct cluster *);
 
 /*

@@ -129,7 +129,7 @@ sync_config(struct daemon_state *d, const struct conf *c)
 {
 	struct store_conf_feed *cf;
 	struct cluster_params cp = { c->cluster_threshold, c->cluster_window,
-	    c->cluster_merge_threshold };
+	    c->cluster_merge_threshold, (size_t)c->cluster_max_items };
 	size_t i;
 
 	/* Before the feeds: their sync may not yet cluster, but polls will. */

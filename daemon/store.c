@@ -596,8 +596,6 @@ struct store {
 	int		 creopen;
 	struct cluster	*cl;
 	int64_t		 cl_built;	/* time_now() when cl was built */
-	size_t		 cl_items;	/* items in cl */
-	size_t		 cl_max_items;	/* 0: no cap */
 	int		 unsynced;	/* poll results not yet on disk */
 	struct idlist	 fts_pending;	/* items to index before the commit */
 };
@@ -1547,8 +1545,8 @@ store_cluster_configure(struct store *s, const struct cluster_params *p,
 void
 store_cluster_limit(struct store *s, size_t max_items)
 {
-	s->cl_max_items = max_items;
-	cluster_free(s->cl);
+	s->cparams.max_items = max_items;
+	cluster_free(s->cl);	/* rebuilt under the new cap on use */
 	s->cl = NULL;
 }
 
@@ -1612,10 +1610,9 @@ cluster_load(struct store *s, int64_t before)
 	}
 	sqlite3_bind_int64(st, 1, back);
 	sqlite3_bind_int64(st, 2, before);
-	/* The newest half of the cap: the next rebuild is half a cap away. */
-	sqlite3_bind_int64(st, 3, s->cl_max_items > 0 ?
-	    (sqlite3_int64)(s->cl_max_items / 2) : -1);
-	s->cl_items = 0;
+	/* What the cap would keep anyway: the newest max_items. */
+	sqlite3_bind_int64(st, 3, s->cparams.max_items > 0 ?
+	    (sqlite3_int64)s->cparams.max_items : -1);
 	while ((rc = stmt_step(s, st)) == SQLITE_ROW) {
 		d = cluster_doc_new(s->cl,
 		    (const char *)sqlite3_column_text(st, 1),
@@ -1629,7 +1626,6 @@ cluster_load(struct store *s, int64_t before)
 			break;
 		}
 		cluster_doc_free(d);
-		s->cl_items++;
 	}
 	stmt_done(st);
 	if (rc != SQLITE_DONE) {
@@ -1717,16 +1713,6 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 		rc = STORE_ERR;
 	}
 	cluster_doc_free(doc);
-	/*
-	 * Over the cap the next item rebuilds the index from the database
-	 * (this transaction's items included): memory stays bounded at any
-	 * number of feeds, for one rebuild per half a cap of new items.
-	 */
-	if (rc == STORE_OK && doc != NULL && ++s->cl_items >
-	    s->cl_max_items && s->cl_max_items > 0) {
-		cluster_free(s->cl);
-		s->cl = NULL;
-	}
 	return rc;
 }
 

@@ -155,7 +155,8 @@ int	 store_feed_ids(struct store *, int64_t **ids, size_t *n);
 struct cluster_params;
 /*
  * At most max_items (0: no cap) items in the clustering index: past it,
- * the index is rebuilt from the newest half (see store.c).
+ * the stories with the oldest last item leave it (see cluster.h).
+ * After store_cluster_configure, which resets the cap.
  */
 void	 store_cluster_limit(struct store *, size_t max_items);
 void	 store_cluster_configure(struct store *, const struct cluster_params *,

@@ -2,8 +2,10 @@
  * cluster-bench - clustering speed with many stories in the window:
  * loads N synthetic stories (default 100,000) into the real index, then
  * times M more items (default 20,000) through match (+ merge) + add and
- * prints items per second and the memory the index holds.  Not a test: speed is
- * never asserted (make bench-cluster).
+ * prints items per second and the memory the index holds.  A third
+ * argument caps the index at that many items (max_items; default 0, no
+ * cap, so all N stories stay).  Not a test: speed is never asserted
+ * (make bench-cluster).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +57,10 @@ int
 main(int argc, char **argv)
 {
 	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	long nstories = argc > 1 ? atol(argv[1]) : 100000;
 	long nitems = argc > 2 ? atol(argv[2]) : 20000;
-	struct cluster *c = cluster_new(&p);
+	struct cluster *c;
 	struct cluster_doc *d;
 	struct cluster_match m;
 	char buf[256];
@@ -66,7 +68,8 @@ main(int argc, char **argv)
 	long i, joined = 0, merges = 0;
 	double start;
 
-	if (c == NULL)
+	p.max_items = argc > 3 ? (size_t)atol(argv[3]) : 0;
+	if ((c = cluster_new(&p)) == NULL)
 		return 1;
 	for (i = 0; i < nstories; i++) {
 		headline(buf, sizeof(buf));
@@ -93,10 +96,11 @@ main(int argc, char **argv)
 		cluster_doc_free(d);
 	}
 	printf("cluster: %ld stories in the window, %ld items in %.2f s: "
-	    "%.0f items/s (%ld joined, %ld merges), index %.1f MB\n",
+	    "%.0f items/s (%ld joined, %ld merges), index %.1f MB, "
+	    "%zu stories held\n",
 	    nstories, nitems, now() - start, (double)nitems / (now() - start),
 	    joined, merges,
-	    (double)cluster_memory(c) / (1024.0 * 1024.0));
+	    (double)cluster_memory(c) / (1024.0 * 1024.0), cluster_stories(c));
 	cluster_free(c);
 	return 0;
 }

@@ -3,17 +3,21 @@
  * (daemon/cluster.c) in published-time order and scores the result.
  *
  *   cluster-eval [-t THRESHOLD] [-m MERGE_THRESHOLD] [-w WINDOW_SECS]
- *                [-l LANG] [-f MIN_B3_F1] [-1 STORY] [-T] FILE
+ *                [-l LANG] [-f MIN_B3_F1] [-1 STORY] [-s tune|test] [-T] FILE
  *
  * FILE is a labels.json (xi-zelensky corpus: items with title,
  * published, story, lang; "related" story pairs) or a TSV (doc_id,
  * story_id, ts, outlet, title, url[, lead]).  -w 0 turns the time window
- * off; -m 0 turns story merges off.  -T uses titles only (else TSV leads, and for labels.json the
- * summaries the real parser reads from the feeds next to it).  -l keeps only items of that language.  Prints pairwise and
- * B-cubed precision/recall/F1 and the stories split and merged.  Pairs
- * of stories listed as related count neither way.  Exit status 1 when
- * B-cubed F1 is below -f, when a story given with -1 is split, or when
- * two unrelated stories are merged while -f is given (a hard negative).
+ * off; -m 0 turns story merges off.  -T uses titles only (else TSV
+ * leads, and for labels.json the summaries the real parser reads from
+ * the feeds next to it).  -l keeps only items of that language.  -s
+ * keeps half of the stories, split by a hash of the story id: "tune"
+ * (even) to choose parameters on, "test" (odd) to report on; the halves
+ * never share a story.  Prints pairwise and B-cubed precision/recall/F1
+ * and the stories split and merged.  Pairs of stories listed as related
+ * count neither way.  Exit status 1 when B-cubed F1 is below -f, when a
+ * story given with -1 is split, or when two unrelated stories are merged
+ * while -f is given (a hard negative).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +45,7 @@ static size_t nitems, citems;
 static char *(*related)[2];
 static size_t nrelated;
 static int use_summaries = 1;	/* -T: titles only */
+static int split_half = -1;	/* -s: 0 tune, 1 test, -1 all */
 
 static void
 die(const char *m)
@@ -49,9 +54,28 @@ die(const char *m)
 	exit(2);
 }
 
+/*
+ * The half of the data a story falls in: FNV-1a of its id, mixed (the
+ * raw FNV bits of short similar ids hardly vary), even or odd.
+ */
+static int
+story_half(const char *story)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*story != '\0')
+		h = (h ^ (unsigned char)*story++) * 1099511628211ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (int)(h & 1);
+}
+
 static void
 add_item(const char *gold, const char *title, const char *lead, int64_t t)
 {
+	if (split_half >= 0 && story_half(gold) != split_half)
+		return;
 	if (nitems == citems) {
 		citems = citems ? citems * 2 : 256;
 		if ((items = realloc(items, citems * sizeof(*items))) == NULL)
@@ -211,7 +235,7 @@ int
 main(int argc, char **argv)
 {
 	struct cluster_params prm = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	const char *lang = NULL, *one = NULL, *path;
 	double minf = -1, bp = 0, br = 0, pf, bf, took;
 	size_t i, j, tp = 0, fp = 0, fn = 0, split = 0, merged = 0, merges = 0,
@@ -220,7 +244,7 @@ main(int argc, char **argv)
 	int opt, fail = 0;
 	int64_t next = 1;
 
-	while ((opt = getopt(argc, argv, "t:m:w:l:f:1:T")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:w:l:f:1:s:T")) != -1) {
 		switch (opt) {
 		case 't': prm.threshold = atof(optarg); break;
 		case 'm': prm.merge_threshold = atof(optarg); break;
@@ -229,8 +253,17 @@ main(int argc, char **argv)
 		case 'f': minf = atof(optarg); break;
 		case '1': one = optarg; break;
 		case 'T': use_summaries = 0; break;
+		case 's':
+			if (strcmp(optarg, "tune") == 0)
+				split_half = 0;
+			else if (strcmp(optarg, "test") == 0)
+				split_half = 1;
+			else
+				die("-s takes tune or test");
+			break;
 		default: die("usage: cluster-eval [-t THR] [-m MERGE_THR] "
-		    "[-w SECS] [-l LANG] [-f MIN_F1] [-1 STORY] [-T] FILE");
+		    "[-w SECS] [-l LANG] [-f MIN_F1] [-1 STORY] [-s tune|test] "
+		    "[-T] FILE");
 		}
 	}
 	if (optind != argc - 1)

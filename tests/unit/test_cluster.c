@@ -1,4 +1,5 @@
 /* test_cluster.c - clustering: tokens, scorer pairs, the index. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,7 @@ seeded(void)
 		"Russian strike destroys Kupiansk museum, Zelensky says",
 	};
 	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	struct cluster *c = cluster_new(&p);
 	size_t i;
 
@@ -67,7 +68,11 @@ seeded(void)
 	return c;
 }
 
-/* Score of b against a story made of a alone. */
+/*
+ * Score of b (published at tb) against a story made of a alone (at T0):
+ * the match's score, time proximity included, when b joins; else the
+ * text similarity alone.
+ */
 static double
 pair(const char *a, const char *b, int64_t tb, int64_t *joined)
 {
@@ -82,6 +87,8 @@ pair(const char *a, const char *b, int64_t tb, int64_t *joined)
 	s = cluster_score(c, db, 1, &m);
 	CHECK_INT(cluster_match(c, db, tb, &m), 0);
 	*joined = m.story;
+	if (m.story == 1)
+		s = m.score;
 	cluster_doc_free(da);
 	cluster_doc_free(db);
 	cluster_free(c);
@@ -100,6 +107,12 @@ test_pairs(void)
 	    "Zelensky", T0 + HOUR, &j);
 	CHECK(s >= CLUSTER_THRESHOLD_DEFAULT);
 	CHECK_INT(j, 1);
+	/* ... thanks to time proximity: the same words 60 h later stay apart. */
+	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
+	    "invasion", "Xi holds phone talks with Ukrainian President "
+	    "Zelensky", T0 + 60 * HOUR, &j);
+	CHECK(s > 0 && s < CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(j, 0);
 	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
 	    "invasion", "Zelenskyy and Xi hold first talks since Russia's "
 	    "invasion", T0 + HOUR, &j);
@@ -119,9 +132,71 @@ test_pairs(void)
 	pair("Xi holds phone talks with Zelensky", "Xi holds phone talks with "
 	    "Zelensky", CLUSTER_TIME_UNKNOWN, &j);
 	CHECK_INT(j, 1);
+	/* Undated: no time proximity either, the text alone must do. */
+	pair("China's Xi holds first call with Zelenskiy since Russia's "
+	    "invasion", "Xi holds phone talks with Ukrainian President "
+	    "Zelensky", CLUSTER_TIME_UNKNOWN, &j);
+	CHECK_INT(j, 0);
 	/* Nothing in common at all: zero. */
 	s = pair("Xi holds phone talks", "Belafonte dies", T0, &j);
 	CHECK(s == 0);
+}
+
+/* An undated item joining a story leaves its time window where it was. */
+static void
+test_undated(void)
+{
+	struct cluster *c = seeded();
+	struct cluster_doc *a, *b;
+	struct cluster_match m;
+
+	a = cluster_doc_new(c, "Xi holds phone talks with Zelensky", NULL);
+	CHECK_INT(cluster_add(c, a, 7, T0), 0);
+	CHECK_INT(cluster_add(c, a, 7, CLUSTER_TIME_UNKNOWN), 0);
+	b = cluster_doc_new(c, "Xi holds phone talks with Zelensky", NULL);
+	CHECK_INT(cluster_match(c, b, T0 + HOUR, &m), 0);
+	CHECK_INT(m.story, 7);
+	CHECK_INT(cluster_match(c, b, T0 + CLUSTER_WINDOW_DEFAULT + HOUR, &m),
+	    0);
+	CHECK_INT(m.story, 0);
+	/* A story of undated items only: any time may join it. */
+	CHECK_INT(cluster_add(c, a, 8, CLUSTER_TIME_UNKNOWN), 0);
+	CHECK_INT(cluster_score(c, b, 8, &m) > 0.9, 1);
+	CHECK_INT(cluster_match(c, b, T0 + 1000 * HOUR, &m), 0);
+	CHECK_INT(m.story, 8);
+	cluster_doc_free(a);
+	cluster_doc_free(b);
+	cluster_free(c);
+}
+
+/*
+ * A story is scored by its closest items: a loose item that joined a
+ * story of six does not dilute it (a centroid would drift).
+ */
+static void
+test_nearest(void)
+{
+	struct cluster *c = seeded();
+	struct cluster_doc *a, *b, *x;
+	struct cluster_match m;
+	double before, after;
+	int i;
+
+	a = cluster_doc_new(c, "Xi holds phone talks with Zelensky", NULL);
+	b = cluster_doc_new(c, "Zelensky and Xi hold first phone call", NULL);
+	x = cluster_doc_new(c, "Toronto council debates police budget again",
+	    NULL);
+	for (i = 0; i < 6; i++)
+		CHECK_INT(cluster_add(c, a, 7, T0), 0);
+	before = cluster_score(c, b, 7, &m);
+	CHECK(before >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(cluster_add(c, x, 7, T0), 0);
+	after = cluster_score(c, b, 7, &m);
+	CHECK(after > before * 0.95);
+	cluster_doc_free(a);
+	cluster_doc_free(b);
+	cluster_doc_free(x);
+	cluster_free(c);
 }
 
 /* --why: the shared terms, the rarest-weighted first. */
@@ -220,12 +295,130 @@ test_merge(void)
 	cluster_free(c);
 }
 
+/*
+ * A merge keeps the newest kept items of both stories (32 in all): the
+ * merged story's items score for the survivor when they are newer, and
+ * the oldest go when the two hold more than a ring together.
+ */
+static void
+test_merge_items(void)
+{
+	static const char *const a = "Xi and Zelensky hold phone call";
+	static const char *const b = "Sudan truce holds as evacuations continue";
+	struct cluster *c = seeded();
+	struct cluster_doc *db;
+	struct cluster_match m;
+	double before;
+	int i;
+
+	db = cluster_doc_new(c, b, NULL);
+	CHECK(db != NULL);
+	/* Story 1: 30 older items; story 2: 10 newer ones. */
+	for (i = 0; i < 30; i++)
+		add(c, a, 1, T0);
+	for (i = 0; i < 10; i++)
+		add(c, b, 2, T0 + HOUR);
+	before = cluster_score(c, db, 2, &m);
+	CHECK(before > 0.9);
+	CHECK_INT(cluster_merge(c, 2, 1), 0);
+	CHECK(cluster_score(c, db, 1, &m) > before - 0.01);
+	/* The ring still takes items where it left off. */
+	for (i = 0; i < 40; i++)
+		add(c, a, 1, T0 + 2 * HOUR);
+	CHECK(cluster_score(c, db, 1, &m) < 0.5);
+	cluster_free(c);
+
+	/* Story 3's 5 items are older than story 4's 32: they go. */
+	c = seeded();
+	for (i = 0; i < 5; i++)
+		add(c, b, 3, T0);
+	for (i = 0; i < 32; i++)
+		add(c, a, 4, T0 + HOUR);
+	CHECK_INT(cluster_merge(c, 3, 4), 0);
+	CHECK(cluster_score(c, db, 4, &m) < 0.5);
+	/* A small merged ring grows past its size again. */
+	for (i = 0; i < 3; i++)
+		add(c, b, 5, T0);
+	add(c, a, 6, T0);
+	CHECK_INT(cluster_merge(c, 6, 5), 0);
+	for (i = 0; i < 40; i++)
+		add(c, b, 5, T0 + HOUR);
+	CHECK(cluster_score(c, db, 5, &m) > 0.9);
+	CHECK_INT(cluster_stories(c), 8 + 2);
+	cluster_doc_free(db);
+	cluster_free(c);
+}
+
+/*
+ * max_items: past the cap the stories whose last item is oldest leave
+ * the index (an eighth below the cap), postings and all; a story with a
+ * new item stays however old its first; merges still work after.
+ */
+static void
+test_evict(void)
+{
+	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT, 0,
+	    CLUSTER_MERGE_THRESHOLD_DEFAULT, 80 };
+	struct cluster *c = cluster_new(&p), *big;
+	struct cluster_match m;
+	char title[128];
+	int64_t id;
+	size_t capped;
+
+	CHECK(c != NULL);
+	p.max_items = 0;
+	big = cluster_new(&p);
+	CHECK(big != NULL);
+	/* Story 1 began first, but gets a new item every 50. */
+	add(c, "Xi and Zelensky hold phone call", 1, T0);
+	for (id = 2; id <= 200; id++) {
+		snprintf(title, sizeof(title), "Story %lld word%lld zq%lldx "
+		    "report", (long long)id, (long long)id, (long long)id * 7);
+		add(c, title, id, T0 + id * HOUR);
+		add(big, title, id, T0 + id * HOUR);
+		if (id % 50 == 0)
+			add(c, "Zelensky and Xi phone call", 1, T0 + id * HOUR);
+		CHECK(cluster_items(c) <= 80);
+	}
+	CHECK(cluster_items(c) >= 70);
+	CHECK(cluster_stories(c) < cluster_items(c));
+	CHECK_INT(cluster_has(c, 2), 0);
+	CHECK_INT(cluster_has(c, 100), 0);
+	CHECK_INT(cluster_has(c, 200), 1);
+	CHECK_INT(cluster_has(c, 1), 1);
+	capped = cluster_memory(c);
+	/* Terms stay (most of this small index), stories go. */
+	CHECK(capped < cluster_memory(big));
+	/* An evicted story's words find nothing; a held one's find it. */
+	match(c, "Story 100 word100 zq700x report", T0 + 100 * HOUR, &m);
+	CHECK(m.story != 100);
+	match(c, "Story 199 word199 zq1393x report", T0 + 199 * HOUR, &m);
+	CHECK_INT(m.story, 199);
+	match(c, "Xi and Zelensky phone call", T0 + 201 * HOUR, &m);
+	CHECK_INT(m.story, 1);
+	/* The packed table still merges and evicts. */
+	CHECK_INT(cluster_merge(c, 200, 199), 0);
+	CHECK_INT(cluster_has(c, 200), 0);
+	for (id = 201; id <= 300; id++) {
+		snprintf(title, sizeof(title), "Later %lld wordl%lld",
+		    (long long)id, (long long)id);
+		add(c, title, id, T0 + id * HOUR);
+	}
+	CHECK(cluster_items(c) <= 80);
+	CHECK_INT(cluster_has(c, 199), 0);
+	CHECK_INT(cluster_has(c, 300), 1);
+	match(c, "Later 300 wordl300", T0 + 300 * HOUR, &m);
+	CHECK_INT(m.story, 300);
+	cluster_free(c);
+	cluster_free(big);
+}
+
 /* What must not merge: merges off, unlike stories, stories far apart. */
 static void
 test_no_merge(void)
 {
 	struct cluster_params off = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, 0 };
+	    CLUSTER_WINDOW_DEFAULT, 0, 0 };
 	struct cluster *c = cluster_new(&off);
 	struct cluster_match m;
 
@@ -267,8 +460,12 @@ main(void)
 {
 	test_tokens();
 	test_pairs();
+	test_undated();
+	test_nearest();
 	test_why();
 	test_merge();
+	test_merge_items();
+	test_evict();
 	test_no_merge();
 	return TEST_DONE();
 }

@@ -172,7 +172,8 @@ test_search(struct store *s, int64_t a, int64_t b)
 
 	/* Filters apply: feed, then a second feed's item. */
 	feed_doc_init(&d);
-	add_item(&d, "9", "Storm in the Alps", "Snow.", T0 + 30);
+	add_item(&d, "9", "Storm in the Alps",
+	    "Snow blocks the passes near Innsbruck.", T0 + 30);
 	CHECK_INT(commit_doc(s, b, &d, T0 + 300), STORE_OK);
 	feed_doc_free(&d);
 	memset(&q, 0, sizeof(q));

@@ -123,11 +123,11 @@ db_remove(const char *tmpdir)
 static void
 test_online_merge(void)
 {
-	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0 };
+	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0, 0 };
 	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	struct cluster_params off = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, 0 };
+	    CLUSTER_WINDOW_DEFAULT, 0, 0 };
 	struct store_ingest st;
 	char tmpdir[64], err[256], sql[160];
 	struct store *s;
@@ -259,7 +259,7 @@ static int
 late_item_joins(size_t cap)
 {
 	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	static const char *const others[] = {
 		"Harry Belafonte dies at 96",
 		"Biden and Yoon sign nuclear deterrence pact",
@@ -318,9 +318,9 @@ test_index_cap(void)
 int
 main(void)
 {
-	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0 };
+	struct cluster_params strict = { 0.99, CLUSTER_WINDOW_DEFAULT, 0, 0 };
 	struct cluster_params normal = { CLUSTER_THRESHOLD_DEFAULT,
-	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT };
+	    CLUSTER_WINDOW_DEFAULT, CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
 	struct store_recluster rc;
 	char tmpdir[64], err[256], sql[128];
 	struct store *s;
