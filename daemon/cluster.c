@@ -598,6 +598,30 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
 	return it->norm > 0 ? dot / (dnorm * it->norm) : 0;
 }
 
+/* Keeps the n largest values seen in near[], largest first. */
+static void
+nearest_add(double *near, uint32_t n, double x)
+{
+	uint32_t k;
+
+	for (k = n; k > 0 && near[k - 1] < x; k--)
+		if (k < n)
+			near[k] = near[k - 1];
+	if (k < n)
+		near[k] = x;
+}
+
+static double
+nearest_mean(const double *near, uint32_t n)
+{
+	double sum = 0;
+	uint32_t k;
+
+	for (k = 0; k < n; k++)
+		sum += near[k];
+	return n > 0 ? sum / n : 0;
+}
+
 /*
  * Similarity of doc and story s: the mean cosine with its
  * CLUSTER_NEAREST closest kept items (all of them when it has fewer).
@@ -608,22 +632,14 @@ static double
 score_story(const struct cluster *c, const struct cluster_doc *d,
     double dnorm, const struct cstory *s)
 {
-	double near[CLUSTER_NEAREST] = { 0 }, x, sum = 0;
-	uint32_t i, k, kept = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
+	double near[CLUSTER_NEAREST] = { 0 };
+	uint32_t i, kept = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
 	    CLUSTER_STORY_ITEMS, n = kept < CLUSTER_NEAREST ? kept :
 	    CLUSTER_NEAREST;
 
-	for (i = 0; i < kept; i++) {
-		x = score_item(c, d, dnorm, &s->item[i]);
-		for (k = n; k > 0 && near[k - 1] < x; k--)
-			if (k < n)
-				near[k] = near[k - 1];
-		if (k < n)
-			near[k] = x;
-	}
-	for (k = 0; k < n; k++)
-		sum += near[k];
-	return n > 0 ? sum / n : 0;
+	for (i = 0; i < kept; i++)
+		nearest_add(near, n, score_item(c, d, dnorm, &s->item[i]));
+	return nearest_mean(near, n);
 }
 
 /* The shared terms of doc and story s that weigh most in both. */
@@ -724,24 +740,17 @@ static double
 story_items_cosine(const struct cluster *c, struct cstory *a,
     struct cstory *b)
 {
-	double near[CLUSTER_NEAREST] = { 0 }, x, sum = 0;
+	double near[CLUSTER_NEAREST] = { 0 };
 	uint32_t ka = a->nitems < CLUSTER_STORY_ITEMS ? a->nitems :
 	    CLUSTER_STORY_ITEMS, kb = b->nitems < CLUSTER_STORY_ITEMS ?
-	    b->nitems : CLUSTER_STORY_ITEMS, i, j, k, n;
+	    b->nitems : CLUSTER_STORY_ITEMS, i, j, n;
 
 	n = ka * kb < CLUSTER_NEAREST ? ka * kb : CLUSTER_NEAREST;
 	for (i = 0; i < ka; i++)
-		for (j = 0; j < kb; j++) {
-			x = item_cosine(c, &a->item[i], &b->item[j]);
-			for (k = n; k > 0 && near[k - 1] < x; k--)
-				if (k < n)
-					near[k] = near[k - 1];
-			if (k < n)
-				near[k] = x;
-		}
-	for (k = 0; k < n; k++)
-		sum += near[k];
-	return n > 0 ? sum / n : 0;
+		for (j = 0; j < kb; j++)
+			nearest_add(near, n, item_cosine(c, &a->item[i],
+			    &b->item[j]));
+	return nearest_mean(near, n);
 }
 
 /*
