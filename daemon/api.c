@@ -61,6 +61,12 @@
  */
 #define API_SLOW_REQUEST	0.5	/* s */
 /*
+ * A connection this new is not yet judged idle: a client's request may
+ * follow its connect by a few milliseconds (a thread switch), and until
+ * then it looks like a flood's silent connection.
+ */
+#define API_EVICT_GRACE		0.1	/* s */
+/*
  * MHD's per-connection pool holds the request line and headers (the
  * body goes to us in pieces), so this bounds the head of a request; the
  * body is capped separately at API_MAX_REQUEST.
@@ -1327,20 +1333,20 @@ api_conn_talking(const struct api_conn *c)
  * Over the limit.  First a client that has hung up while MHD has not
  * looked yet; else the oldest connection not in a request and with
  * nothing waiting to be read, else the oldest not in a request.  Those
- * accepted in this same loop iteration have had no chance to be heard
- * yet and are spared: when only they are left, the choice waits for the
- * next iteration (`final` 0).  Then the request under way longest,
- * if it has been longer than API_SLOW_REQUEST; else the newest that has
- * sent nothing; else the newest.  A flood's connections
- * are silent or trickle bytes MHD has already read, while a real
- * client's request is waiting by the time the choice is made.
+ * accepted less than API_EVICT_GRACE ago may not have been heard yet and
+ * are spared: when only they are left, the choice waits that long
+ * (`final` 0).  Then the request under way longest, if it has been
+ * longer than API_SLOW_REQUEST; else the newest that has sent nothing;
+ * else the newest.  A flood's connections are silent or trickle bytes
+ * MHD has already read, while a real client's request is waiting by the
+ * time the choice is made.
  */
 static void
 api_evict(struct api *a, int final)
 {
 	struct api_conn *c, *slow;
 	struct pollfd pfd;
-	ev_tstamp now = ev_now(a->loop);
+	ev_tstamp now = ev_now(a->loop), heard = now - API_EVICT_GRACE;
 
 	TAILQ_FOREACH(c, &a->conns, entry) {
 		pfd.fd = c->fd;
@@ -1352,20 +1358,22 @@ api_evict(struct api *a, int final)
 		}
 	}
 	TAILQ_FOREACH(c, &a->conns, entry)
-		if (!c->evicted && !c->busy && c->accepted < now &&
+		if (!c->evicted && !c->busy && c->accepted <= heard &&
 		    !api_conn_talking(c)) {
 			api_close(c, "idle while clients wait");
 			return;
 		}
 	TAILQ_FOREACH(c, &a->conns, entry)
-		if (!c->evicted && !c->busy && c->accepted < now) {
+		if (!c->evicted && !c->busy && c->accepted <= heard) {
 			api_close(c, "idle while clients wait");
 			return;
 		}
 	if (!final) {
 		/* MHD holds one connection over the limit until then. */
-		if (!ev_is_active(&a->evict))
+		if (!ev_is_active(&a->evict)) {
+			ev_timer_set(&a->evict, API_EVICT_GRACE, 0.);
 			ev_timer_start(a->loop, &a->evict);
+		}
 		return;
 	}
 	slow = NULL;
@@ -1709,7 +1717,7 @@ api_start(struct ev_loop *loop, const char *path, mode_t mode,
 	ev_init(&a->timer, api_timer_cb);
 	a->timer.data = a;
 	ev_set_priority(&a->timer, EV_MAXPRI);
-	ev_timer_init(&a->evict, api_evict_cb, 0., 0.);
+	ev_timer_init(&a->evict, api_evict_cb, API_EVICT_GRACE, 0.);
 	a->evict.data = a;
 	ev_set_priority(&a->evict, EV_MAXPRI);
 	api_run(a);

@@ -916,7 +916,9 @@ test_abuse(void)
  * drops the listening socket from its epoll set at its limit, and
  * without api.c's second MHD_run nothing would ever put it back.  To
  * reach the limit every slot must be busy (a request line in, the rest
- * missing), and then a newcomer is turned away at once.
+ * missing).  A newcomer is then settled at once: turned away, or served
+ * in the place of the slowest request once it has taken longer than
+ * API_SLOW_REQUEST (which of the two depends on timing).
  */
 static void
 test_refill(void)
@@ -924,7 +926,7 @@ test_refill(void)
 	static const char ping[] = "GET /v1/status HTTP/1.1\r\n"
 	    "Host: localhost\r\nConnection: close\r\n\r\n";
 	static const char line[] = "GET /v1/status HTTP/1.1\r\n";
-	int fds[API_MAX_CLIENTS], waiter, round, i, answered = 0, refused = 0;
+	int fds[API_MAX_CLIENTS], waiter, round, i, answered = 0, settled = 0;
 	char out[4096];
 	double t;
 
@@ -936,9 +938,10 @@ test_refill(void)
 		t = now_s();
 		waiter = raw_connect(sock_path);
 		raw_send(waiter, ping, sizeof(ping) - 1);
-		if (waiter != -1 && raw_read(waiter, out, sizeof(out),
-		    T_RAW_WAIT) == 0 && now_s() - t < 1.0)
-			refused++;
+		if (waiter != -1 && (raw_read(waiter, out, sizeof(out),
+		    T_RAW_WAIT) == 0 || strncmp(out, "HTTP/1.1 200 ", 13) == 0) &&
+		    now_s() - t < 1.0)
+			settled++;
 		if (waiter != -1)
 			close(waiter);
 		for (i = 0; i < API_MAX_CLIENTS; i++)
@@ -950,7 +953,7 @@ test_refill(void)
 		else
 			fprintf(stderr, "  refill round %d: no answer\n", round);
 	}
-	CHECK_INT(refused, round);
+	CHECK_INT(settled, round);
 	CHECK_INT(answered, round);
 
 	/*
