@@ -25,7 +25,7 @@ PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
 		  -iquote common -iquote daemon $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS	= $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm
+LIBS		= $(PKG_LIBS) $(LIBEV_LIBS) -lm -pthread
 
 # Debian packages: build, then what the tests and `make run` use on top.
 BUILD_DEBS	= build-essential pkg-config libcurl4-openssl-dev libev-dev \

@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "cluster.h"
+#include "ingest.h"
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
@@ -48,7 +49,8 @@ struct daemon_state {
 	const char	*conf_path;
 	struct conf	 conf;
 	struct ev_loop	*loop;
-	struct store	*store;
+	struct store	*store;		/* the loop's */
+	struct ingest	*ingest;	/* owns the ingest thread's store */
 	struct sched	*sched;
 	struct worker_pool *pool;
 	struct api	*api;
@@ -124,18 +126,59 @@ make_parent_dirs(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The [cluster] settings, for a store that may be on another thread. */
+struct cluster_job {
+	struct ingest_job	 job;
+	struct cluster_params	 params;
+	int			 enabled, reopen;
+};
+
+static void
+cluster_settings(const struct conf *c, struct cluster_job *cj)
+{
+	cj->params.threshold = c->cluster_threshold;
+	cj->params.window = c->cluster_window;
+	cj->params.merge_threshold = c->cluster_merge_threshold;
+	cj->params.max_items = (size_t)c->cluster_max_items;
+	cj->enabled = c->cluster_enabled;
+	cj->reopen = c->cluster_reopen;
+	cj->job.arg = cj;
+}
+
+static int
+cluster_apply(struct store *s, struct ingest_job *j)
+{
+	struct cluster_job *cj = j->arg;
+
+	store_cluster_configure(s, &cj->params, cj->enabled, cj->reopen);
+	store_cluster_limit(s, cj->params.max_items);
+	return STORE_OK;
+}
+
+static void
+cluster_applied(struct ingest_job *j)
+{
+	free(j->arg);
+}
+
 static void
 sync_config(struct daemon_state *d, const struct conf *c)
 {
 	struct store_conf_feed *cf;
-	struct cluster_params cp = { c->cluster_threshold, c->cluster_window,
-	    c->cluster_merge_threshold, (size_t)c->cluster_max_items };
+	struct cluster_job cj, *ij;
 	size_t i;
 
 	/* Before the feeds: their sync may not yet cluster, but polls will. */
-	store_cluster_configure(d->store, &cp, c->cluster_enabled,
-	    c->cluster_reopen);
-	store_cluster_limit(d->store, (size_t)c->cluster_max_items);
+	cluster_settings(c, &cj);
+	cluster_apply(d->store, &cj.job);
+	if (d->ingest != NULL && (ij = malloc(sizeof(*ij))) != NULL) {
+		*ij = cj;
+		ij->job.run = cluster_apply;
+		ij->job.done = cluster_applied;
+		ij->job.arg = ij;
+		ingest_submit(d->ingest, &ij->job);
+	} else if (d->ingest != NULL)
+		log_err("cannot apply the [cluster] settings: out of memory");
 
 	if ((cf = calloc(c->nfeeds + 1, sizeof(*cf))) == NULL) {
 		log_err("cannot sync the config feeds: out of memory");
@@ -194,6 +237,8 @@ static int
 daemon_run(struct daemon_state *d)
 {
 	char err[ERR_LEN];
+	struct store *is;
+	struct cluster_job cj;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int nworkers = d->conf.parse_workers > 0 ? (int)d->conf.parse_workers :
 	    (ncpu > 0 ? (int)ncpu : 1);
@@ -216,7 +261,18 @@ daemon_run(struct daemon_state *d)
 		return 1;
 	}
 	sync_config(d, &d->conf);
-	if ((d->sched = sched_new(d->loop, d->store, &d->conf, d->pool)) == NULL) {
+	if ((is = store_open(d->conf.database, err, sizeof(err))) == NULL) {
+		log_err("cannot open the database %s: %s", d->conf.database, err);
+		return 1;
+	}
+	cluster_settings(&d->conf, &cj);
+	cluster_apply(is, &cj.job);
+	if ((d->ingest = ingest_new(d->loop, is, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return 1;
+	}
+	if ((d->sched = sched_new(d->loop, d->store, d->ingest, &d->conf,
+	    d->pool)) == NULL) {
 		log_err("cannot start the scheduler: out of memory");
 		return 1;
 	}
@@ -266,6 +322,7 @@ daemon_cleanup(struct daemon_state *d)
 {
 	service_free(d->service);
 	api_stop(d->api);
+	ingest_free(d->ingest);		/* commits what is queued */
 	sched_free(d->sched);		/* cancels transfers in flight */
 	worker_pool_free(d->pool);
 	store_close(d->store);

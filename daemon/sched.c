@@ -5,6 +5,9 @@
  * Owns the one ev_timer for the earliest due feed and the table of feeds
  * in flight.  Every outcome of a poll, good or bad, ends in exactly one
  * store_commit_fetch(), so the feed's record always says what happened.
+ * Commits and every other write of a poll run on the ingest thread
+ * (ingest.h); the flight lives until its commit is done.  Reads (which
+ * feeds are due) use the loop's own store.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include "fetch.h"
 #include "history.h"
 #include "hosts.h"
+#include "ingest.h"
 #include "log.h"
 #include "polite.h"
 #include "sched.h"
@@ -80,11 +84,28 @@ struct flight {
 	char		*moved_url;	/* 301/308-only redirect target */
 	int64_t		 bytes;
 	long		 redirects;
+	/* The commit on the ingest thread, and what it writes and returns. */
+	struct ingest_job job;
+	struct store_fetch sf;
+	struct store_ingest st;
+};
+
+/* Feeds to be due at one time, written by the ingest thread. */
+struct plan {
+	struct ingest_job job;
+	struct sched	*s;
+	int64_t		 at;
+	int		 kick;		/* tick when written: some may be due */
+	size_t		 n;
+	int64_t		 ids[];
 };
 
 struct sched {
 	struct ev_loop	*loop;
-	struct store	*store;
+	struct store	*store;		/* the loop's: reads */
+	struct ingest	*ingest;	/* writes */
+	struct ingest_job sync_job;
+	int		 syncing;	/* sync_job submitted */
 	struct fetch	*fetch;
 	struct worker_pool *pool;
 	ev_timer	 timer;
@@ -303,6 +324,7 @@ sched_kick(struct sched *s)
 
 static void sched_commit(struct sched *, struct flight *, const char *,
     int, const struct feed_doc *, int);
+static void sched_record(struct sched *, struct flight *);
 
 static void
 sched_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -319,31 +341,18 @@ sched_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
  * on), 0 when the caller must end the flight.
  */
 static int
-sched_commit_later(struct sched *s, struct flight *fl, const char *error,
-    int not_modified, const struct feed_doc *doc, int new_validators,
-    const char *url)
+sched_commit_later(struct sched *s, struct flight *fl, const char *url)
 {
 	double delay;
 
-	if (!store_err_busy(s->store) || fl->retries >= SCHED_STORE_RETRIES)
+	if (!fl->job.busy || fl->retries >= SCHED_STORE_RETRIES)
 		return 0;
-	/* The first failure moves what the poll brought into the flight. */
-	if (error != fl->error) {
-		free(fl->error);
-		fl->error = NULL;
-		if (error != NULL && (fl->error = strdup(error)) == NULL)
-			return 0;
-	}
-	if (doc != NULL && doc != &fl->doc)
-		return 0;	/* sched_parsed always passes &fl->doc */
-	fl->has_doc = doc != NULL;
-	fl->not_modified = not_modified;
-	fl->new_validators = new_validators;
 	delay = SCHED_STORE_BACKOFF * (double)(1 << fl->retries);
 	fl->retries++;
 	log_warn("feed %lld %s: cannot store the poll: %s; retry %d of %d "
-	    "in %.1f s", (long long)fl->feed_id, url, store_errmsg(s->store),
+	    "in %.1f s", (long long)fl->feed_id, url, fl->job.err,
 	    fl->retries, SCHED_STORE_RETRIES, delay);
+	ev_set_cb(&fl->retry, sched_retry_cb);
 	ev_timer_set(&fl->retry, delay, 0.);
 	ev_timer_start(s->loop, &fl->retry);
 	return 1;
@@ -362,6 +371,23 @@ sched_fetch_init(struct sched *s, const struct flight *fl, const char *error,
 	sf->error = error;
 }
 
+static int
+sched_sync_run(struct store *store, struct ingest_job *j)
+{
+	(void)j;
+	return store_sync(store);
+}
+
+static void
+sched_synced(struct ingest_job *j)
+{
+	struct sched *s = j->arg;
+
+	s->syncing = 0;
+	if (j->rc != STORE_OK)
+		log_warn("scheduler: cannot sync the database: %s", j->err);
+}
+
 static void
 sched_sync_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -369,9 +395,13 @@ sched_sync_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (store_sync(s->store) != STORE_OK)
-		log_warn("scheduler: cannot sync the database: %s",
-		    store_errmsg(s->store));
+	if (s->syncing)
+		return;
+	s->syncing = 1;
+	s->sync_job.run = sched_sync_run;
+	s->sync_job.done = sched_synced;
+	s->sync_job.arg = s;
+	ingest_submit(s->ingest, &s->sync_job);
 }
 
 /* One fsync a second for all the polls that ended in it. */
@@ -384,6 +414,56 @@ sched_sync_soon(struct sched *s)
 	ev_timer_start(s->loop, &s->sync);
 }
 
+static int
+sched_plan_run(struct store *store, struct ingest_job *j)
+{
+	struct plan *p = j->arg;
+	size_t i;
+	int rc = STORE_OK;
+
+	for (i = 0; i < p->n; i++)
+		if (store_feed_schedule(store, p->ids[i], p->at) != STORE_OK)
+			rc = STORE_ERR;
+	return rc;
+}
+
+static void
+sched_planned(struct ingest_job *j)
+{
+	struct plan *p = j->arg;
+
+	if (j->rc != STORE_OK)
+		log_warn("scheduler: cannot schedule %zu feed%s: %s", p->n,
+		    p->n == 1 ? "" : "s", j->err);
+	if (p->kick)
+		sched_kick(p->s);
+	free(p);
+}
+
+/*
+ * Makes ids due at `at`, on the ingest thread: a write on the loop would
+ * wait for the commit under way.  kick: tick once they are written.
+ */
+static int
+sched_plan(struct sched *s, const int64_t *ids, size_t n, int64_t at,
+    int kick)
+{
+	struct plan *p;
+
+	if ((p = calloc(1, sizeof(*p) + n * sizeof(p->ids[0]))) == NULL)
+		return -1;
+	p->job.run = sched_plan_run;
+	p->job.done = sched_planned;
+	p->job.arg = p;
+	p->s = s;
+	p->at = at;
+	p->kick = kick;
+	p->n = n;
+	memcpy(p->ids, ids, n * sizeof(p->ids[0]));
+	ingest_submit(s->ingest, &p->job);
+	return 0;
+}
+
 static void
 sched_finish(struct sched *s, struct flight *fl)
 {
@@ -394,32 +474,28 @@ sched_finish(struct sched *s, struct flight *fl)
 	sched_kick(s);
 }
 
-/*
- * Records a poll that could not be stored on its feed: once the database
- * takes this small write again, the flight ends; until then it is tried
- * every SCHED_STORE_RECORD seconds (the feed is not polled meanwhile, as
- * nothing could be stored anyway).
- */
-static void
-sched_record_cb(struct ev_loop *loop, ev_timer *t, int revents)
+static int
+sched_commit_run(struct store *store, struct ingest_job *j)
 {
-	struct flight *fl = t->data;
-	struct sched *s = fl->s;
-	struct store_fetch sf;
-	char ubuf[LOG_URL_LEN];
-	int rc;
+	struct flight *fl = j->arg;
 
-	sched_fetch_init(s, fl, fl->error, &sf);
-	/* Soon, not a whole interval: the trouble was ours, not the feed's. */
-	if (sf.next_poll > sf.fetched_at + SCHED_STORE_REPOLL)
-		sf.next_poll = sf.fetched_at + SCHED_STORE_REPOLL;
-	rc = store_commit_fetch(s->store, &sf, NULL);
+	memset(&fl->st, 0, sizeof(fl->st));
+	return store_commit_fetch(store, &fl->sf, &fl->st);
+}
+
+static void
+sched_recorded(struct ingest_job *j)
+{
+	struct flight *fl = j->arg;
+	struct sched *s = fl->s;
+	char ubuf[LOG_URL_LEN];
+
 	log_escape(fl->url, ubuf, sizeof(ubuf));
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+	if (j->rc != STORE_OK && j->rc != STORE_NOTFOUND) {
 		if (!fl->warned)
 			log_err("feed %lld %s: cannot record the failure yet "
 			    "(%s); trying every %.0f s", (long long)fl->feed_id,
-			    ubuf, store_errmsg(s->store), SCHED_STORE_RECORD);
+			    ubuf, j->err, SCHED_STORE_RECORD);
 		fl->warned = 1;
 		ev_timer_set(&fl->retry, SCHED_STORE_RECORD, 0.);
 		ev_timer_start(s->loop, &fl->retry);
@@ -429,6 +505,33 @@ sched_record_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		log_info("feed %lld %s: failure recorded", (long long)fl->feed_id,
 		    ubuf);
 	sched_finish(s, fl);
+}
+
+static void
+sched_record_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct flight *fl = t->data;
+
+	sched_record(fl->s, fl);
+}
+
+/*
+ * Records a poll that could not be stored on its feed: once the database
+ * takes this small write again, the flight ends; until then it is tried
+ * every SCHED_STORE_RECORD seconds (the feed is not polled meanwhile, as
+ * nothing could be stored anyway).
+ */
+static void
+sched_record(struct sched *s, struct flight *fl)
+{
+	sched_fetch_init(s, fl, fl->error, &fl->sf);
+	/* Soon, not a whole interval: the trouble was ours, not the feed's. */
+	if (fl->sf.next_poll > fl->sf.fetched_at + SCHED_STORE_REPOLL)
+		fl->sf.next_poll = fl->sf.fetched_at + SCHED_STORE_REPOLL;
+	fl->job.run = sched_commit_run;
+	fl->job.done = sched_recorded;
+	fl->job.arg = fl;
+	ingest_submit(s->ingest, &fl->job);
 }
 
 /*
@@ -442,7 +545,7 @@ sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 	char msg[SCHED_ERROR_LEN];
 
 	snprintf(msg, sizeof(msg), "the poll could not be stored: %s",
-	    store_errmsg(s->store));
+	    fl->job.err);
 	log_err("feed %lld %s: %s; the feed is polled again later",
 	    (long long)fl->feed_id, url, msg);
 	s->stats.polls++;
@@ -450,13 +553,14 @@ sched_commit_failed(struct sched *s, struct flight *fl, const char *url)
 	s->stats.last_poll = time_now();
 	sched_history(s, fl, 1);
 	feed_doc_free(&fl->doc);	/* the items go, the message stays */
+	fl->has_doc = 0;
 	free(fl->error);
 	if ((fl->error = strdup(msg)) == NULL) {
 		sched_finish(s, fl);	/* the lease brings it back */
 		return;
 	}
 	ev_set_cb(&fl->retry, sched_record_cb);
-	sched_record_cb(s->loop, &fl->retry, 0);
+	sched_record(s, fl);
 }
 
 /* Says whether a permanent redirect was learned (the URL may be taken). */
@@ -497,18 +601,87 @@ sched_log_merges(const struct store_ingest *st)
 		    STORE_INGEST_MERGES);
 }
 
-/* Writes the outcome of a poll; the only way a flight ends. */
+/* A poll's commit is done (on the loop): logs, counts, ends the flight. */
+static void
+sched_committed(struct ingest_job *j)
+{
+	struct flight *fl = j->arg;
+	struct sched *s = fl->s;
+	const struct store_ingest *st = &fl->st;
+	const char *error = fl->error;
+	char ubuf[LOG_URL_LEN], ebuf[SCHED_ERROR_LEN];
+	int rc = j->rc;
+
+	log_escape(fl->url, ubuf, sizeof(ubuf));
+	if (rc == STORE_NOTFOUND)
+		log_info("feed %lld was removed while polling %s",
+		    (long long)fl->feed_id, ubuf);
+	else if (rc != STORE_OK) {
+		if (!sched_commit_later(s, fl, ubuf))
+			sched_commit_failed(s, fl, ubuf);
+		return;
+	} else if (error != NULL)
+		log_warn("feed %lld %s: %s", (long long)fl->feed_id, ubuf,
+		    log_escape(error, ebuf, sizeof(ebuf)));
+	else if (fl->not_modified)
+		log_debug("feed %lld %s: not modified (%.2f s)",
+		    (long long)fl->feed_id, ubuf, fl->seconds);
+	else
+		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)%s",
+		    (long long)fl->feed_id, ubuf, fl->status, st->added,
+		    st->updated, fl->seconds, fl->retries > 0 ?
+		    " after the database was locked" : "");
+	if (rc == STORE_OK)
+		sched_log_merges(st);
+	/*
+	 * The crash-test oracle: written only after COMMIT returned, and
+	 * only for commits that stored new items (their batch number is in
+	 * the database, so a checker can find exactly those rows again).
+	 */
+	if (rc == STORE_OK && s->commit_log != -1 && st->added > 0)
+		dprintf(s->commit_log, "COMMITTED %lld %zu\n",
+		    (long long)st->batch, st->added);
+	if (rc == STORE_OK && fl->poll.new_url != NULL)
+		sched_log_moved(s, fl);
+	s->stats.polls++;
+	s->stats.last_poll = fl->sf.fetched_at;
+	s->stats.errors += error != NULL;
+	s->stats.not_modified += fl->not_modified;
+	s->stats.items_added += st->added;
+	if (rc == STORE_NOTFOUND)
+		history_forget(s->history, fl->feed_id);
+	else
+		sched_history(s, fl, error != NULL);
+	sched_finish(s, fl);
+}
+
+/*
+ * Writes the outcome of a poll, on the ingest thread; the only way a
+ * flight ends.  What the poll brought moves into the flight first: the
+ * commit runs later, and may be retried.
+ */
 static void
 sched_commit(struct sched *s, struct flight *fl, const char *error,
     int not_modified, const struct feed_doc *doc, int new_validators)
 {
-	struct store_fetch sf;
-	struct store_ingest st;
-	char ubuf[LOG_URL_LEN], ebuf[SCHED_ERROR_LEN];
-	int rc;
+	struct store_fetch *sf = &fl->sf;
 
-	memset(&st, 0, sizeof(st));
-	sched_fetch_init(s, fl, error, &sf);
+	if (error != fl->error) {
+		free(fl->error);
+		if ((fl->error = error != NULL ? strdup(error) : NULL) == NULL &&
+		    error != NULL) {
+			log_err("feed %lld: out of memory; polled again later",
+			    (long long)fl->feed_id);
+			sched_finish(s, fl);	/* the lease brings it back */
+			return;
+		}
+	}
+	if (doc != NULL && doc != &fl->doc)
+		doc = NULL;	/* sched_parsed always passes &fl->doc */
+	fl->has_doc = doc != NULL;
+	fl->not_modified = not_modified;
+	fl->new_validators = new_validators;
+	sched_fetch_init(s, fl, fl->error, sf);
 	/*
 	 * Decided once per poll: a retry after a locked database must not
 	 * draw new jitter, count the redirect again or lose its state.
@@ -516,60 +689,21 @@ sched_commit(struct sched *s, struct flight *fl, const char *error,
 	if (!fl->decided) {
 		/* Only a poll that got its answer says where the feed lives. */
 		if (error == NULL || doc != NULL)
-			sched_moved(s, fl, sf.fetched_at);
-		fl->next_poll = sched_next(s, fl, error, doc, sf.fetched_at);
+			sched_moved(s, fl, sf->fetched_at);
+		fl->next_poll = sched_next(s, fl, error, doc, sf->fetched_at);
 		fl->decided = 1;
 	}
-	sf.next_poll = fl->next_poll;
-	sf.poll = &fl->poll;
-	sf.not_modified = not_modified;
-	sf.doc = doc;
-	sf.new_validators = new_validators;
-	sf.etag = fl->etag;
-	sf.last_modified = fl->last_modified;
-	rc = store_commit_fetch(s->store, &sf, &st);
-	log_escape(fl->url, ubuf, sizeof(ubuf));
-	if (rc == STORE_NOTFOUND)
-		log_info("feed %lld was removed while polling %s",
-		    (long long)fl->feed_id, ubuf);
-	else if (rc != STORE_OK) {
-		if (!sched_commit_later(s, fl, error, not_modified, doc,
-		    new_validators, ubuf))
-			sched_commit_failed(s, fl, ubuf);
-		return;
-	} else if (error != NULL)
-		log_warn("feed %lld %s: %s", (long long)fl->feed_id, ubuf,
-		    log_escape(error, ebuf, sizeof(ebuf)));
-	else if (not_modified)
-		log_debug("feed %lld %s: not modified (%.2f s)",
-		    (long long)fl->feed_id, ubuf, fl->seconds);
-	else
-		log_info("feed %lld %s: %ld, %zu new, %zu updated (%.2f s)%s",
-		    (long long)fl->feed_id, ubuf, fl->status, st.added,
-		    st.updated, fl->seconds, fl->retries > 0 ?
-		    " after the database was locked" : "");
-	if (rc == STORE_OK)
-		sched_log_merges(&st);
-	/*
-	 * The crash-test oracle: written only after COMMIT returned, and
-	 * only for commits that stored new items (their batch number is in
-	 * the database, so a checker can find exactly those rows again).
-	 */
-	if (rc == STORE_OK && s->commit_log != -1 && st.added > 0)
-		dprintf(s->commit_log, "COMMITTED %lld %zu\n",
-		    (long long)st.batch, st.added);
-	if (rc == STORE_OK && fl->poll.new_url != NULL)
-		sched_log_moved(s, fl);
-	s->stats.polls++;
-	s->stats.last_poll = sf.fetched_at;
-	s->stats.errors += error != NULL;
-	s->stats.not_modified += not_modified;
-	s->stats.items_added += st.added;
-	if (rc == STORE_NOTFOUND)
-		history_forget(s->history, fl->feed_id);
-	else
-		sched_history(s, fl, error != NULL);
-	sched_finish(s, fl);
+	sf->next_poll = fl->next_poll;
+	sf->poll = &fl->poll;
+	sf->not_modified = not_modified;
+	sf->doc = doc;
+	sf->new_validators = new_validators;
+	sf->etag = fl->etag;
+	sf->last_modified = fl->last_modified;
+	fl->job.run = sched_commit_run;
+	fl->job.done = sched_committed;
+	fl->job.arg = fl;
+	ingest_submit(s->ingest, &fl->job);
 }
 
 static int
@@ -606,8 +740,11 @@ sched_start(struct sched *s, const struct store_feed *feed, int64_t now,
 	/*
 	 * A lease: the feed is not due again while this poll runs, and if
 	 * the daemon dies mid-poll it is retried soon after a restart.
+	 * Until it is written, the feed is in flight and so not due.
 	 */
-	store_feed_schedule(s->store, feed->id, now + s->lease);
+	if (sched_plan(s, &feed->id, 1, now + s->lease, 0) != 0)
+		log_warn("feed %lld: no lease: out of memory",
+		    (long long)feed->id);
 	memset(&req, 0, sizeof(req));
 	req.feed_id = feed->id;
 	req.url = feed->url;
@@ -630,7 +767,7 @@ sched_try(struct sched *s, const struct store_feed *feed, int64_t now)
 	double evnow = ev_now(s->loop);
 
 	if (h != NULL && h->blocked_until > now) {
-		store_feed_schedule(s->store, feed->id, h->blocked_until);
+		(void)sched_plan(s, &feed->id, 1, h->blocked_until, 0);
 		return 0;
 	}
 	if (h != NULL && (h->in_flight >= s->max_per_host ||
@@ -837,8 +974,8 @@ sched_set_conf(struct sched *s, const struct conf *c)
 }
 
 struct sched *
-sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
-    struct worker_pool *pool)
+sched_new(struct ev_loop *loop, struct store *store, struct ingest *ingest,
+    const struct conf *c, struct worker_pool *pool)
 {
 	struct sched *s;
 	struct fetch_opts o;
@@ -848,6 +985,7 @@ sched_new(struct ev_loop *loop, struct store *store, const struct conf *c,
 		return NULL;
 	s->loop = loop;
 	s->store = store;
+	s->ingest = ingest;
 	s->pool = pool;
 	/* The transfer limit is the flight limit: one flight, one connection. */
 	s->max_flights = (size_t)c->max_connections;
@@ -888,9 +1026,6 @@ sched_free(struct sched *s)
 		return;
 	ev_timer_stop(s->loop, &s->timer);
 	ev_timer_stop(s->loop, &s->sync);
-	if (store_sync(s->store) != STORE_OK)
-		log_warn("scheduler: cannot sync the database: %s",
-		    store_errmsg(s->store));
 	fetch_free(s->fetch);
 	for (i = 0; i < s->nflights; i++)
 		flight_free(s->flights[i]);
@@ -913,27 +1048,27 @@ sched_refresh(struct sched *s, int64_t feed_id)
 	if ((rc = store_feed_get(s->store, feed_id, &f)) != STORE_OK)
 		return rc;
 	store_feed_free(&f);
-	rc = store_feed_schedule(s->store, feed_id, time_now());
-
-	if (rc == STORE_OK)
-		sched_kick(s);
-	return rc;
+	if (sched_plan(s, &feed_id, 1, time_now(), 1) != 0)
+		return STORE_ERR;
+	return STORE_OK;
 }
 
 size_t
 sched_refresh_all(struct sched *s)
 {
-	int64_t *ids = NULL, now = time_now();
-	size_t i, n = 0, done = 0;
+	int64_t *ids = NULL;
+	size_t i, n = 0, idle = 0;
 
 	if (store_feed_ids(s->store, &ids, &n) != STORE_OK)
 		return 0;
+	/* A poll in flight already answers the request when it ends. */
 	for (i = 0; i < n; i++)
-		done += sched_find(s, ids[i]) != NULL ||
-		    store_feed_schedule(s->store, ids[i], now) == STORE_OK;
+		if (sched_find(s, ids[i]) == NULL)
+			ids[idle++] = ids[i];
+	if (sched_plan(s, ids, idle, time_now(), 1) != 0)
+		n = 0;
 	free(ids);
-	sched_kick(s);
-	return done;
+	return n;
 }
 
 void

@@ -19,14 +19,21 @@ struct store;
 struct conf;
 struct feed_doc;
 struct worker_pool;
+struct ingest;
 struct sched;
 
-/* Creates the scheduler and its fetcher; feeds due now are polled at once. */
-struct sched *sched_new(struct ev_loop *, struct store *, const struct conf *,
-	    struct worker_pool *);
+/*
+ * Creates the scheduler and its fetcher; feeds due now are polled at
+ * once.  store is the loop's (reads); every write goes through ingest.
+ */
+struct sched *sched_new(struct ev_loop *, struct store *, struct ingest *,
+	    const struct conf *, struct worker_pool *);
 /* After a config reload: new intervals, limits and fetch settings. */
 void	sched_set_conf(struct sched *, const struct conf *);
-/* Cancels transfers in flight (nothing of them is committed) and frees. */
+/*
+ * Cancels transfers in flight (nothing of them is committed) and frees.
+ * After ingest_free: a flight whose commit is queued must see it done.
+ */
 void	sched_free(struct sched *);
 /* The parser pool's completion callback (tag is the scheduler's job). */
 void	sched_parsed(void *tag, int rc, struct feed_doc *doc, const char *error);

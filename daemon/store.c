@@ -6,7 +6,10 @@
  * Owns the connection and its prepared statements.  Only static SQL with
  * bound parameters; no SQL text ever comes from a feed or a client.  Must
  * not log (callers report store_errmsg() once) and must not be used
- * across fork().
+ * across fork().  One struct store belongs to one thread; the daemon has
+ * two, on one database (ingest.h): the loop's and the ingest thread's.
+ * Between them, store.c keeps the in-process writer fair (store_busy)
+ * and each one's clustering index current (store_cl_epoch).
  *
  * Schema (version 2):
  *
@@ -34,9 +37,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -57,6 +62,15 @@
  * a timer (sched.c) instead of waiting here.
  */
 #define STORE_BUSY_TIMEOUT_MS	1000
+/* A writer kept waiting retries this often, */
+#define STORE_BUSY_NAP_NS	(1000L * 1000)
+/*
+ * and a yielding store (the ingest thread's, store_set_yield) that finds
+ * one waiting pauses this long before its next transaction, so that the
+ * waiter gets the lock between two commits rather than never.
+ */
+#define STORE_YIELD_NS		(3L * 1000 * 1000)
+#define STORE_NS		(1000L * 1000 * 1000)
 /* Per-connection limits (hostile/NOTES.md section 5). */
 #define STORE_MAX_LENGTH	(16 * 1024 * 1024)	/* string, blob, row */
 #define STORE_MAX_SQL_LENGTH	100000
@@ -614,9 +628,21 @@ struct store {
 	int		 creopen;
 	struct cluster	*cl;
 	int64_t		 cl_built;	/* time_now() when cl was built */
+	unsigned	 cl_epoch;	/* store_cl_epoch when cl was built */
+	int		 yield;		/* gives way to a waiting writer */
+	struct timespec	 busy_since;	/* this wait for a lock began */
 	int		 unsynced;	/* poll results not yet on disk */
 	struct idlist	 fts_pending;	/* items to index before the commit */
 };
+
+/*
+ * Bumped by a change that makes every clustering index of the process
+ * stale (a feed deleted, a recluster), inside that change's transaction,
+ * so another store's next transaction rebuilds its index.
+ */
+static atomic_uint store_cl_epoch;
+/* A non-yielding store is waiting for the write lock. */
+static atomic_int store_writer_waiting;
 
 /* Errors */
 
@@ -786,7 +812,55 @@ idlist_add(struct idlist *l, int64_t id)
 static int
 tx_begin(struct store *s)
 {
+	struct timespec nap = { 0, STORE_YIELD_NS };
+
+	if (s->yield && atomic_exchange(&store_writer_waiting, 0))
+		nanosleep(&nap, NULL);
 	return stmt_exec(s, s->st[ST_BEGIN]);
+}
+
+/* Makes every other store's clustering index stale; inside the tx. */
+static void
+cl_invalidate(void)
+{
+	atomic_fetch_add(&store_cl_epoch, 1);
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / STORE_NS;
+}
+
+/*
+ * SQLite's busy handler: waits up to STORE_BUSY_TIMEOUT_MS for a lock,
+ * and tells a yielding store in this process that someone waits (its
+ * back-to-back commits would otherwise win every race for the lock).
+ */
+static int
+store_busy(void *arg, int count)
+{
+	struct store *s = arg;
+	struct timespec nap = { 0, STORE_BUSY_NAP_NS };
+
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->busy_since);
+	else if (since(&s->busy_since) * 1000 >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	if (!s->yield)
+		atomic_store(&store_writer_waiting, 1);
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+void
+store_set_yield(struct store *s, int on)
+{
+	s->yield = on;
 }
 
 static int
@@ -910,7 +984,6 @@ store_configure(sqlite3 *db, char *err, size_t errlen)
 	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, STORE_MAX_VARIABLES);
 	sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, STORE_MAX_EXPR_DEPTH);
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
-	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
 	if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot set the pragmas: %s",
 		    sqlite3_errmsg(db));
@@ -1030,6 +1103,7 @@ store_open(const char *path, char *err, size_t errlen)
 		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
+	sqlite3_busy_handler(s->db, store_busy, s);
 	if (store_configure(s->db, err, errlen) == -1 ||
 	    store_functions(s->db, err, errlen) == -1 ||
 	    store_migrate(s->db, err, errlen) == -1)
@@ -1292,10 +1366,12 @@ feed_delete_tx(struct store *s, int64_t id)
 		rc = story_tidy(s, stories.v[i]);
 	/*
 	 * The clustering index holds the gone items' stories: rebuilt on
-	 * next use, no item can join (or merge) a deleted story.
+	 * next use, no item can join (or merge) a deleted story.  So are
+	 * the other stores'.
 	 */
 	cluster_free(s->cl);
 	s->cl = NULL;
+	cl_invalidate();
  done:
 	free(stories.v);
 	return rc;
@@ -1599,14 +1675,16 @@ store_cluster_index(struct store *s)
 	 * held.  Rebuilding once a window bounds its memory to about three
 	 * windows of items.
 	 */
-	if (s->cl != NULL && s->cparams.window > 0 &&
-	    now - s->cl_built > s->cparams.window) {
+	if (s->cl != NULL && ((s->cparams.window > 0 &&
+	    now - s->cl_built > s->cparams.window) ||
+	    s->cl_epoch != atomic_load(&store_cl_epoch))) {
 		cluster_free(s->cl);
 		s->cl = NULL;
 	}
 	if (s->cl != NULL)
 		return STORE_OK;
 	s->cl_built = now;
+	s->cl_epoch = atomic_load(&store_cl_epoch);
 	return cluster_load(s, INT64_MAX);
 }
 
@@ -3087,8 +3165,10 @@ store_recluster(struct store *s, int64_t since, struct store_recluster *out)
 		store_dberr(s);
 		rc = STORE_ERR;
 	}
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
+		cl_invalidate();	/* the other stores' indexes too */
 		rc = tx_commit(s);
+	}
 	if (rc != STORE_OK)
 		goto fail;
 	out->items = n;

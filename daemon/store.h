@@ -7,7 +7,10 @@
  * WAL, prepared statements, one transaction per fetched feed holding its
  * items, their stories and the feed's new validators and state.
  *
- * Not thread-safe: used only from the daemon's event loop.
+ * Not thread-safe: a struct store is used by one thread at a time.  The
+ * daemon opens two on one database, the loop's and the ingest thread's
+ * (ingest.h); store.c keeps their clustering indexes current and lets
+ * the loop's rare writes in between the ingest thread's commits.
  */
 #ifndef TIDINGS_STORE_H
 #define TIDINGS_STORE_H
@@ -121,6 +124,11 @@ const char *store_errmsg(struct store *);
  * (SQLITE_BUSY/LOCKED after the busy timeout): worth retrying soon.
  */
 int	 store_err_busy(struct store *);
+/*
+ * A yielding store (the ingest thread's) pauses before its next
+ * transaction when another store of the process waits for the lock.
+ */
+void	 store_set_yield(struct store *, int on);
 /*
  * Puts poll results on disk.  They are committed safe against a crash
  * of the daemon but not against a power loss (synchronous = NORMAL);

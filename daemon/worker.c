@@ -564,9 +564,9 @@ worker_main(int fd, int64_t cpu_limit)
 {
 	struct wire_req rq;
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	{
-		/* Contain a parser gone wild; ASan needs the address space. */
+		/* Contain a parser gone wild; sanitizers need the space. */
 		struct rlimit rl = { WORKER_MEM_LIMIT, WORKER_MEM_LIMIT };
 
 		setrlimit(RLIMIT_AS, &rl);
