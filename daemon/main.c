@@ -42,6 +42,8 @@
 enum { OPT_TEST_COMMIT_LOG = 256 };
 static const struct option long_opts[] = {
 	{ "test-commit-log", required_argument, NULL, OPT_TEST_COMMIT_LOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,8 +76,8 @@ usage(FILE *out)
 	    "  -c FILE   configuration file (default " CONF_DEFAULT_PATH ")\n"
 	    "  -t        check the configuration and exit\n"
 	    "  -v        more log output (debug)\n"
-	    "  -V        print the version and exit\n"
-	    "  -h        this help\n"
+	    "  -V, --version  print the version and exit\n"
+	    "  -h, --help     this help\n"
 	    "  --test-commit-log=FILE  (tests only) write \"COMMITTED batch n\"\n"
 	    "            to FILE (- for standard output) after each commit\n"
 	    "\n"
