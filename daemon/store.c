@@ -260,6 +260,8 @@ static const char *const store_migrations[] = {
 	"DROP INDEX items_story;"
 	"CREATE INDEX items_story ON items(story_id, title_key, feed_id,"
 	"  first_seen, published, cluster_score);"
+	/* The next ingest sequence number without a scan of every feed. */
+	"CREATE INDEX feeds_last_batch ON feeds(last_batch);"
 	"PRAGMA user_version = 8;",
 };
 #define STORE_VERSION \
@@ -399,13 +401,15 @@ static const char *const store_sql[ST_COUNT] = {
 	/*
 	 * A new id is above every story's and every merged-away id: rowids
 	 * of deleted rows come back, and an old id must keep answering as
-	 * the story it went into (story_merges), not as a stranger.
+	 * the story it went into (story_merges), not as a stranger.  ?2
+	 * title, ?3 published, ?4 sources: its first item's, or NULL, ?1
+	 * and 0 when it is refreshed next (recluster).
 	 */
 	[ST_STORY_NEW] = "INSERT INTO stories (id, title, first_seen,"
 	    " published, updated, sources) VALUES (max("
 	    "  coalesce((SELECT max(id) FROM stories), 0),"
 	    "  coalesce((SELECT max(old_id) FROM story_merges), 0)) + 1,"
-	    " NULL, ?1, ?1, ?1, 0)",
+	    " ?2, ?1, coalesce(?3, ?1), ?1, coalesce(?4, 0))",
 	/*
 	 * The best title: the headline most outlets used (same title key),
 	 * then the one clustering found most central (highest join score),
@@ -632,6 +636,9 @@ struct store {
 	int		 yield;		/* gives way to a waiting writer */
 	struct timespec	 busy_since;	/* this wait for a lock began */
 	int		 unsynced;	/* poll results not yet on disk */
+	/* Whether the feed of the commit under way clusters (0: not known). */
+	int64_t		 cl_feed;
+	int		 cl_feed_on;
 	struct idlist	 fts_pending;	/* items to index before the commit */
 };
 
@@ -1653,12 +1660,18 @@ feed_clustered(struct store *s, int64_t feed_id)
 	sqlite3_stmt *st = s->st[ST_FEED_CLUSTER];
 	int rc, on = 1;
 
+	if (feed_id == s->cl_feed)
+		return s->cl_feed_on;
 	sqlite3_bind_int64(st, 1, feed_id);
 	rc = stmt_step(s, st);
 	if (rc == SQLITE_ROW)
 		on = sqlite3_column_int(st, 0) != 0;
 	stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? on : -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	s->cl_feed = feed_id;
+	s->cl_feed_on = on;
+	return on;
 }
 
 /*
@@ -1766,7 +1779,8 @@ story_merge(struct store *s, int64_t from, int64_t into)
 }
 
 static int story_rule(struct store *, const char *, const char *, int64_t,
-    int64_t, int64_t, const struct cluster_doc *, struct cluster_match *, int64_t *);
+    int64_t, int64_t, const struct cluster_doc *, struct cluster_match *,
+    const char *, int64_t *, int *);
 
 /*
  * Chooses the story a new item joins: the story of an item with the same
@@ -1775,12 +1789,13 @@ static int story_rule(struct store *, const char *, const char *, int64_t,
  * else (clustering on, feed not excluded) the best-matching story of the
  * clustering index, else a new one.  The item joins the index either way.
  * m says why (m->story 0: not by clustering); when the item proved two
- * stories one, m->merged went into m->story (see story_merge).
+ * stories one, m->merged went into m->story (see story_merge).  *fresh
+ * says the story is new and already has the item's aggregates.
  */
 static int
 story_assign(struct store *s, int64_t feed_id, const char *canonical,
     const char *title_key, const struct feed_item *it, int64_t t,
-    int64_t first_seen, int64_t *story, struct cluster_match *m)
+    int64_t first_seen, int64_t *story, int *fresh, struct cluster_match *m)
 {
 	struct cluster_doc *doc = NULL;
 	char *text;
@@ -1802,7 +1817,8 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 	}
 	/* Undated items: matched by text alone, see CLUSTER_TIME_UNKNOWN. */
 	rc = story_rule(s, canonical, title_key, t, it->published != TIME_NONE ?
-	    t : CLUSTER_TIME_UNKNOWN, first_seen, doc, m, story);
+	    t : CLUSTER_TIME_UNKNOWN, first_seen, doc, m, it->title, story,
+	    fresh);
 	if (rc == STORE_OK && doc != NULL &&
 	    cluster_add(s->cl, doc, *story, t) == -1) {
 		store_seterr(s, "out of memory");
@@ -1812,16 +1828,21 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 	return rc;
 }
 
-/* story_assign's rules in order; doc NULL when not clustering. */
+/*
+ * story_assign's rules in order; doc NULL when not clustering.  A new
+ * story starts with the aggregates of its one item (title, times at t
+ * and first_seen, one source), as a refresh would make them.
+ */
 static int
 story_rule(struct store *s, const char *canonical, const char *title_key,
     int64_t t, int64_t ct, int64_t first_seen, const struct cluster_doc *doc,
-    struct cluster_match *m, int64_t *story)
+    struct cluster_match *m, const char *title, int64_t *story, int *fresh)
 {
 	sqlite3_stmt *st;
 	int64_t lo, hi;
 	int rc;
 
+	*fresh = 0;
 	if (canonical != NULL) {
 		st = s->st[ST_STORY_BY_LINK];
 		bind_text(st, 1, canonical, STORE_MAX_SHORT);
@@ -1866,9 +1887,13 @@ story_rule(struct store *s, const char *canonical, const char *title_key,
 	}
 	st = s->st[ST_STORY_NEW];
 	sqlite3_bind_int64(st, 1, first_seen);
+	bind_text(st, 2, title, STORE_MAX_SHORT);
+	sqlite3_bind_int64(st, 3, t);
+	sqlite3_bind_int(st, 4, 1);
 	if (stmt_exec(s, st) != STORE_OK)
 		return STORE_ERR;
 	*story = sqlite3_last_insert_rowid(s->db);
+	*fresh = 1;
 	return STORE_OK;
 }
 
@@ -1999,7 +2024,7 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	char *why = NULL;
 	int64_t id = 0, story = 0, t;
 	struct cluster_match m;
-	int rc, found;
+	int rc, found, fresh;
 
 	/* With no guid, link or title there is nothing to know it again by. */
 	if ((it->guid == NULL || it->guid[0] == '\0') &&
@@ -2062,7 +2087,7 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	/* The story's time is when it happened; first seen when unknown. */
 	t = it->published != TIME_NONE ? it->published : fetched_at;
 	rc = story_assign(s, feed_id, canonical, key, it, t, fetched_at,
-	    &story, &m);
+	    &story, &fresh, &m);
 	if (rc != STORE_OK)
 		goto done;
 	st = s->st[ST_ITEM_INSERT];
@@ -2095,6 +2120,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	id = sqlite3_last_insert_rowid(s->db);
 	if (m.merged != 0)
 		merge_report(stats, &m, id);
+	if (fresh)
+		goto done;	/* a story of its own, made as tidy as it gets */
 	/* A read story stays read unless [cluster] reopen_on_new_source. */
 	if (!s->creopen) {
 		st = s->st[ST_ITEM_KEEP_READ];
@@ -2151,6 +2178,7 @@ store_commit_fetch(struct store *s, const struct store_fetch *f,
 	memset(&local, 0, sizeof(local));
 	/* Items and validators only from a successful, parsed 200. */
 	doc = ok && !f->not_modified ? f->doc : NULL;
+	s->cl_feed = 0;		/* its cluster switch is read once, below */
 	sync_light(s);
 	if ((rc = tx_begin(s)) != STORE_OK)
 		goto done;
