@@ -16,10 +16,12 @@
 struct ring {
 	int64_t		 feed_id;
 	struct ring	*next;
-	unsigned	 head;		/* next slot to write */
-	unsigned	 n;
+	uint8_t		 head;		/* next slot to write */
+	uint8_t		 n;
 	struct history_entry e[HISTORY_LEN];
 };
+
+_Static_assert(HISTORY_LEN <= UINT8_MAX, "ring positions are uint8_t");
 
 struct history {
 	struct ring	**b;
@@ -115,7 +117,7 @@ history_add(struct history *h, int64_t id, const struct history_entry *e)
 			history_grow(h);
 	}
 	r->e[r->head] = *e;
-	r->head = (r->head + 1) % HISTORY_LEN;
+	r->head = (uint8_t)((r->head + 1) % HISTORY_LEN);
 	if (r->n < HISTORY_LEN)
 		r->n++;
 	return 0;
@@ -141,13 +143,13 @@ entry_json(const struct history_entry *e)
 	char t[RFC3339_LEN];
 
 	return json_pack("{s:s, s:i, s:b, s:I, s:f, s:i, s:b}",
-	    "time", time_format_rfc3339(e->at, t),
+	    "time", time_format_rfc3339((int64_t)e->at, t),
 	    "status", (int)e->status,
-	    "conditional", (int)e->conditional,
+	    "conditional", (e->flags & HISTORY_CONDITIONAL) != 0,
 	    "bytes", (json_int_t)e->bytes,
 	    "seconds", (double)e->seconds,
 	    "redirects", (int)e->redirects,
-	    "failed", (int)e->failed);
+	    "failed", (e->flags & HISTORY_FAILED) != 0);
 }
 
 json_t *

@@ -2,7 +2,7 @@
  * history.h - the bounded per-feed request history behind
  * `tidings feeds --http ID` (GET /v1/feeds/{id}/http): the last
  * HISTORY_LEN requests of each feed since the daemon started, in memory
- * (a few hundred bytes per feed), so a user can audit our manners.
+ * (under 300 bytes per feed), so a user can audit our manners.
  */
 #ifndef TIDINGS_HISTORY_H
 #define TIDINGS_HISTORY_H
@@ -13,15 +13,17 @@
 
 #define HISTORY_LEN	16	/* requests kept per feed */
 
+/* 16 bytes: 10,000 feeds' rings are 2.8 MB. */
 struct history_entry {
-	int64_t	 at;		/* Unix seconds the request started */
-	int64_t	 bytes;		/* body bytes received (as sent) */
+	uint32_t at;		/* Unix seconds the request started (to 2106) */
+	uint32_t bytes;		/* body bytes received, UINT32_MAX or more */
 	float	 seconds;	/* transfer time */
 	int16_t	 status;	/* HTTP status, 0 if none came */
-	uint8_t	 conditional;	/* If-None-Match or If-Modified-Since sent */
-	uint8_t	 failed;	/* the poll failed (see the feed's last_error) */
-	uint8_t	 redirects;
+	uint8_t	 redirects;	/* UINT8_MAX or more */
+	uint8_t	 flags;		/* HISTORY_* */
 };
+#define HISTORY_CONDITIONAL	0x01	/* If-None-Match/-Modified-Since sent */
+#define HISTORY_FAILED		0x02	/* the poll failed (see last_error) */
 
 struct history;
 

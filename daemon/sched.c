@@ -270,12 +270,14 @@ sched_history(struct sched *s, const struct flight *fl, int failed)
 	struct history_entry e;
 
 	memset(&e, 0, sizeof(e));
-	e.at = fl->started;
-	e.bytes = fl->bytes;
+	e.at = fl->started < 0 ? 0 : fl->started > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)fl->started;
+	e.bytes = fl->bytes < 0 ? 0 : fl->bytes > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)fl->bytes;
 	e.seconds = (float)fl->seconds;
 	e.status = (int16_t)fl->status;
-	e.conditional = (uint8_t)fl->conditional;
-	e.failed = (uint8_t)(failed != 0);
+	e.flags = (fl->conditional ? HISTORY_CONDITIONAL : 0) |
+	    (failed ? HISTORY_FAILED : 0);
 	e.redirects = (uint8_t)(fl->redirects > UINT8_MAX ? UINT8_MAX :
 	    fl->redirects);
 	if (history_add(s->history, fl->feed_id, &e) != 0)

@@ -52,7 +52,7 @@ test_history(void)
 		memset(&e, 0, sizeof(e));
 		e.at = 1000 + i;
 		e.status = (int16_t)(200 + i);
-		e.conditional = i > 0;
+		e.flags = i > 0 ? HISTORY_CONDITIONAL : 0;
 		CHECK_INT(history_add(h, 7, &e), 0);
 	}
 	for (i = 0; i < MANY; i++)	/* other feeds; forces growth */
@@ -66,6 +66,26 @@ test_history(void)
 	    HISTORY_LEN - 1), "status")), 205);
 	CHECK(json_is_true(json_object_get(json_array_get(a, 0),
 	    "conditional")));
+	CHECK(json_is_false(json_object_get(json_array_get(a, 0),
+	    "failed")));
+	json_decref(a);
+	/* The packed fields come back whole. */
+	memset(&e, 0, sizeof(e));
+	e.at = 4000000000u;		/* past 2038 */
+	e.bytes = UINT32_MAX;
+	e.flags = HISTORY_FAILED;
+	e.redirects = 5;
+	CHECK_INT(history_add(h, 8, &e), 0);
+	a = history_json(h, 8);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
+	    "time")), "2096-10-02T07:06:40Z");
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(a, 0),
+	    "bytes")), UINT32_MAX);
+	CHECK(json_is_true(json_object_get(json_array_get(a, 0), "failed")));
+	CHECK(json_is_false(json_object_get(json_array_get(a, 0),
+	    "conditional")));
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(a, 0),
+	    "redirects")), 5);
 	json_decref(a);
 	history_forget(h, 7);
 	a = history_json(h, 7);
