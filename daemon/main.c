@@ -37,6 +37,7 @@
 #define DIR_MODE	0700
 #define ERR_LEN		512
 #define COMMIT_LOG_MODE	0600
+#define LOOP_CACHE_KIB	512	/* the loop connection's page cache */
 
 /* Long options only; their values are past the range of single letters. */
 enum { OPT_TEST_COMMIT_LOG = 256 };
@@ -262,6 +263,10 @@ daemon_run(struct daemon_state *d)
 		log_err("cannot open the database %s: %s", d->conf.database, err);
 		return 1;
 	}
+	/* The loop's connection only reads small answers: a small cache. */
+	if (store_set_cache(d->store, LOOP_CACHE_KIB) != STORE_OK)
+		log_warn("cannot size the database cache: %s",
+		    store_errmsg(d->store));
 	sync_config(d, &d->conf);
 	if ((is = store_open(d->conf.database, err, sizeof(err))) == NULL) {
 		log_err("cannot open the database %s: %s", d->conf.database, err);

@@ -870,6 +870,19 @@ store_set_yield(struct store *s, int on)
 	s->yield = on;
 }
 
+int
+store_set_cache(struct store *s, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -kib);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_dberr(s);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 static int
 tx_commit(struct store *s)
 {

@@ -129,6 +129,8 @@ int	 store_err_busy(struct store *);
  * transaction when another store of the process waits for the lock.
  */
 void	 store_set_yield(struct store *, int on);
+/* The page cache of this connection, in KiB (SQLite's default: 2,000). */
+int	 store_set_cache(struct store *, int kib);
 /*
  * Puts poll results on disk.  They are committed safe against a crash
  * of the daemon but not against a power loss (synchronous = NORMAL);
