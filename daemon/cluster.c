@@ -95,8 +95,12 @@ struct cstory {
 	struct citem	*item;		/* ring of the newest kept items */
 	uint32_t	 nitems;	/* items added (kept ones after a merge) */
 	uint32_t	 held;		/* items it holds (for max_items) */
-	uint32_t	*term;		/* sorted term ids */
-	float		*tf;		/* summed weights, parallel to term */
+	/*
+	 * Sorted ids of every term its items had: what its postings are,
+	 * to take them off again.  No weights: scores come from the kept
+	 * items.
+	 */
+	uint32_t	*term;
 	uint32_t	 n, cap;
 	uint32_t	 stamp;		/* last query that saw it as a candidate */
 	float		 acc;		/* that query's shared rare weight */
@@ -398,7 +402,6 @@ cluster_free(struct cluster *c)
 			free(c->stories[i].item[j].term);
 		free(c->stories[i].item);
 		free(c->stories[i].term);
-		free(c->stories[i].tf);
 	}
 	free(c->terms);
 	free(c->thash);
@@ -642,21 +645,37 @@ score_story(const struct cluster *c, const struct cluster_doc *d,
 	return nearest_mean(near, n);
 }
 
-/* The shared terms of doc and story s that weigh most in both. */
+/* The shared terms of doc and story s's kept items that weigh most. */
 static void
 story_why(const struct cluster *c, const struct cluster_doc *d,
     const struct cstory *s, struct cluster_match *why)
 {
-	double contrib[CLUSTER_WHY_TERMS] = { 0 }, id, x;
-	uint32_t i, j = 0, k, top[CLUSTER_WHY_TERMS];
+	double contrib[CLUSTER_WHY_TERMS] = { 0 }, *sum, id, x;
+	uint32_t i, j, k, top[CLUSTER_WHY_TERMS], kept = s->nitems <
+	    CLUSTER_STORY_ITEMS ? s->nitems : CLUSTER_STORY_ITEMS;
+	const struct citem *it;
 
-	for (i = 0; i < s->n; i++) {
-		while (j < d->n && d->term[j] < s->term[i])
-			j++;
-		if (j >= d->n || d->term[j] != s->term[i])
+	for (k = 0; k < CLUSTER_WHY_TERMS; k++)
+		why->terms[k][0] = '\0';
+	/* The weight of each of doc's terms in the kept items, summed. */
+	if ((sum = calloc(d->n + 1, sizeof(*sum))) == NULL)
+		return;		/* no explanation, no harm */
+	for (k = 0; k < kept; k++) {
+		it = &s->item[k];
+		for (i = j = 0; i < it->n && j < d->n; ) {
+			if (it->term[i] < d->term[j])
+				i++;
+			else if (it->term[i] > d->term[j])
+				j++;
+			else
+				sum[j++] += it->tf[i++];
+		}
+	}
+	for (j = 0; j < d->n; j++) {
+		if (sum[j] == 0)
 			continue;
-		id = term_idf(c, s->term[i]);
-		x = s->tf[i] * d->tf[j] * id * id;
+		id = term_idf(c, d->term[j]);
+		x = sum[j] * d->tf[j] * id * id;
 		for (k = CLUSTER_WHY_TERMS; k > 0 && contrib[k - 1] < x; k--)
 			if (k < CLUSTER_WHY_TERMS) {
 				contrib[k] = contrib[k - 1];
@@ -664,15 +683,14 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 			}
 		if (k < CLUSTER_WHY_TERMS) {
 			contrib[k] = x;
-			top[k] = s->term[i];
+			top[k] = d->term[j];
 		}
 	}
-	for (k = 0; k < CLUSTER_WHY_TERMS; k++) {
-		why->terms[k][0] = '\0';
+	free(sum);
+	for (k = 0; k < CLUSTER_WHY_TERMS; k++)
 		if (contrib[k] > 0)
 			snprintf(why->terms[k], sizeof(why->terms[k]), "%s",
 			    c->terms[top[k]].word);
-	}
 }
 
 static int
@@ -923,13 +941,13 @@ cluster_score(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	return out->score;
 }
 
-/* Adds weight f of term id to story s (sorted insert); -1 on OOM. */
+/* Adds term id to story s (sorted insert) and its postings; -1 on OOM. */
 static int
-story_term_add(struct cluster *c, uint32_t si, uint32_t id, float f)
+story_term_add(struct cluster *c, uint32_t si, uint32_t id)
 {
 	struct cstory *s = &c->stories[si];
 	struct term *t = &c->terms[id];
-	uint32_t lo = 0, hi = s->n, mid, cap;
+	uint32_t lo = 0, hi = s->n, mid;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
@@ -938,27 +956,13 @@ story_term_add(struct cluster *c, uint32_t si, uint32_t id, float f)
 		else
 			hi = mid;
 	}
-	if (lo < s->n && s->term[lo] == id) {
-		s->tf[lo] += f;
+	if (lo < s->n && s->term[lo] == id)
 		return 0;
-	}
-	cap = s->cap;
-	if (grow((void **)&s->term, &cap, s->n + 1, sizeof(*s->term),
+	if (grow((void **)&s->term, &s->cap, s->n + 1, sizeof(*s->term),
 	    &c->bytes))
 		return -1;
-	if (cap != s->cap) {
-		float *nf = realloc(s->tf, cap * sizeof(*nf));
-
-		if (nf == NULL)
-			return -1;
-		c->bytes += (size_t)(cap - s->cap) * sizeof(*nf);
-		s->tf = nf;
-		s->cap = cap;
-	}
 	memmove(s->term + lo + 1, s->term + lo, (s->n - lo) * sizeof(*s->term));
-	memmove(s->tf + lo + 1, s->tf + lo, (s->n - lo) * sizeof(*s->tf));
 	s->term[lo] = id;
-	s->tf[lo] = f;
 	s->n++;
 	if (grow((void **)&t->post, &t->cpost, t->npost + 1, sizeof(*t->post),
 	    &c->bytes))
@@ -1045,6 +1049,17 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 			;
 		c->shash[h] = si + 1;
 		c->nstories++;
+		/*
+		 * Most stories stay one item: their term list is sized to
+		 * it, not to the next power of two.
+		 */
+		if (d->n + d->nfresh > 0) {
+			if ((s->term = malloc((d->n + d->nfresh) *
+			    sizeof(*s->term))) == NULL)
+				return -1;
+			s->cap = d->n + d->nfresh;
+			c->bytes += (size_t)s->cap * sizeof(*s->term);
+		}
 	}
 	/* An undated item leaves the story's time alone (see in_window). */
 	s = &c->stories[si];
@@ -1061,7 +1076,7 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		goto out;
 	for (i = 0; i < d->n; i++) {
 		c->terms[d->term[i]].df++;
-		if (story_term_add(c, si, d->term[i], d->tf[i]) == -1)
+		if (story_term_add(c, si, d->term[i]) == -1)
 			goto out;
 		ids[i] = d->term[i];
 		tf[i] = d->tf[i];
@@ -1070,7 +1085,7 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		if ((id = term_intern(c, d->fresh[i])) == UINT32_MAX)
 			goto out;
 		c->terms[id].df++;
-		if (story_term_add(c, si, id, d->freshtf[i]) == -1)
+		if (story_term_add(c, si, id) == -1)
 			goto out;
 		ids[d->n + i] = id;
 		tf[d->n + i] = d->freshtf[i];
@@ -1182,7 +1197,7 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 	/* Document frequencies stay: the items are the same items. */
 	for (i = 0; i < f->n; i++) {
 		posting_drop(&c->terms[f->term[i]], fi);
-		if (story_term_add(c, ii, f->term[i], f->tf[i]) == -1)
+		if (story_term_add(c, ii, f->term[i]) == -1)
 			return -1;
 	}
 	s = &c->stories[ii];
@@ -1199,11 +1214,9 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 			s->last = f->last;
 	}
 	/* The slot stays (the id hash points at it) but matches no id. */
-	c->bytes -= (size_t)f->cap * (sizeof(*f->term) + sizeof(*f->tf));
+	c->bytes -= (size_t)f->cap * sizeof(*f->term);
 	free(f->term);
-	free(f->tf);
 	f->term = NULL;
-	f->tf = NULL;
 	f->n = f->cap = 0;
 	f->id = 0;
 	c->ngone++;
@@ -1240,10 +1253,9 @@ story_drop(struct cluster *c, struct cstory *s)
 		free(s->item[j].term);
 	}
 	c->bytes -= (size_t)ring_cap(s->nitems) * sizeof(*s->item);
-	c->bytes -= (size_t)s->cap * (sizeof(*s->term) + sizeof(*s->tf));
+	c->bytes -= (size_t)s->cap * sizeof(*s->term);
 	free(s->item);
 	free(s->term);
-	free(s->tf);
 	c->nheld -= s->held;
 	memset(s, 0, sizeof(*s));
 }
