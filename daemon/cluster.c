@@ -46,6 +46,13 @@
  */
 #define CLUSTER_TIME_BONUS	0.15
 #define CLUSTER_TIME_HALFLIFE	10
+/*
+ * A kept item's term weights are whole counts (title words
+ * CLUSTER_TITLE_WEIGHT, summary words 1): a byte each, capped.  With
+ * its term id, 5 bytes a term instead of 8.
+ */
+#define CLUSTER_TF_MAX		UINT8_MAX
+#define CITEM_TERM_BYTES	(sizeof(uint32_t) + sizeof(uint8_t))
 
 /* Function words carry no story; English only (the feeds that matter). */
 /* Sorted (bsearch). */
@@ -75,14 +82,15 @@ struct term {
 };
 
 /*
- * A kept item: its sorted term ids and weights (one allocation), and its
+ * A kept item: its sorted term ids and weights (one allocation, the
+ * weights as bytes after the ids), and its
  * TF-IDF norm, recomputed only when the number of items seen grew by
  * an eighth since (rarities drift slowly; recomputing at every score
  * would cost an idf per word of every kept item).
  */
 struct citem {
 	uint32_t	*term;
-	float		*tf;
+	uint8_t		*tf;		/* whole counts, CLUSTER_TF_MAX at most */
 	uint32_t	 n;
 	float		 norm;
 	uint64_t	 norm_at;	/* ndocs when norm was computed */
@@ -980,7 +988,7 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
     const float *tf, uint32_t n)
 {
 	struct cstory *s = &c->stories[si];
-	size_t each = sizeof(uint32_t) + sizeof(float);
+	size_t each = CITEM_TERM_BYTES;
 	struct citem *it;
 	uint32_t i, j;
 	void *mem;
@@ -1004,7 +1012,7 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	free(it->term);
 	c->bytes += n * each;
 	it->term = mem;
-	it->tf = (float *)(it->term + n);
+	it->tf = (uint8_t *)(it->term + n);
 	it->n = n;
 	/* Insertion sort by term id: items are small. */
 	for (i = 0; i < n; i++) {
@@ -1013,7 +1021,8 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 			it->tf[j] = it->tf[j - 1];
 		}
 		it->term[j] = ids[i];
-		it->tf[j] = tf[i];
+		it->tf[j] = (uint8_t)(tf[i] < CLUSTER_TF_MAX ? tf[i] :
+		    CLUSTER_TF_MAX);
 	}
 	it->norm = -1;	/* computed at its first score */
 	it->seq = c->ndocs;
@@ -1140,7 +1149,7 @@ ring_cap(uint32_t n)
 static int
 items_merge(struct cluster *c, struct cstory *s, struct cstory *f)
 {
-	size_t each = sizeof(uint32_t) + sizeof(float);
+	size_t each = CITEM_TERM_BYTES;
 	uint32_t ks = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
 	    CLUSTER_STORY_ITEMS, kf = f->nitems < CLUSTER_STORY_ITEMS ?
 	    f->nitems : CLUSTER_STORY_ITEMS, n = ks + kf, keep, i, j;
@@ -1244,7 +1253,7 @@ evictee_cmp(const void *a, const void *b)
 static void
 story_drop(struct cluster *c, struct cstory *s)
 {
-	size_t each = sizeof(uint32_t) + sizeof(float);
+	size_t each = CITEM_TERM_BYTES;
 	uint32_t j, kept = s->nitems < CLUSTER_STORY_ITEMS ? s->nitems :
 	    CLUSTER_STORY_ITEMS;
 
