@@ -350,7 +350,9 @@ main(void)
 	 * the items already stored.  Undoes every step after 1 (a new
 	 * migration step must be undone here too).
 	 */
-	CHECK(sql_exec("DROP TABLE items_fts; DROP TABLE bookmarks; "
+	CHECK(sql_exec("DROP INDEX feeds_last_batch; DROP INDEX items_story; "
+	    "CREATE INDEX items_story ON items(story_id); "
+	    "DROP TABLE items_fts; DROP TABLE bookmarks; "
 	    "ALTER TABLE items DROP COLUMN batch; "
 	    "ALTER TABLE feeds DROP COLUMN last_batch; "
 	    "ALTER TABLE items DROP COLUMN cluster_score; "
