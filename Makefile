@@ -119,7 +119,7 @@ uninstall:
 clean:
 	rm -f common/*.o common/*.d common/*.a daemon/*.o daemon/*.d daemon/*.a \
 	    client/*.o client/*.d daemon/tidingsd client/tidings $(UNIT_BIN)
-	rm -rf asan
+	rm -rf asan tsan
 
 .PHONY: all deps test-deps build run test check-asan install uninstall clean
 
@@ -303,6 +303,51 @@ check-asan-quick: test-deps
 .PHONY: asan-build check-asan-quick
 
 -include $(ASAN_COMMON_OBJ:.o=.d) $(ASAN_DAEMON_OBJ:.o=.d) $(ASAN_CLIENT_OBJ:.o=.d) asan/daemon/main.d
+
+# ThreadSanitizer build in tsan/, for the ingest thread (daemon/ingest.c)
+# and the loop sharing the database: every unit test and the integration
+# tests that poll, store and read (TSAN_SUBSET), about a minute.  Not in
+# `make test`: ASan runs there, and one sanitizer per build.
+TSAN_CFLAGS	= -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_ALL_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
+		  -iquote common -iquote daemon $(PKG_CFLAGS) $(TSAN_CFLAGS)
+TSAN_ENV	= TSAN_OPTIONS=halt_on_error=1:exitcode=66 TIDINGS_SANITIZED=1 \
+		  TIDINGS_BUILD=tsan
+TSAN_SUBSET	= test_e2e.py test_reading.py test_dbtrouble.py test_cluster.py \
+		  test_merge.py test_signals.py test_polite.py test_api_socket.py
+TSAN_COMMON_OBJ	= $(COMMON_SRC:%.c=tsan/%.o)
+TSAN_DAEMON_OBJ	= $(DAEMON_SRC:%.c=tsan/%.o)
+TSAN_CLIENT_OBJ	= $(CLIENT_SRC:%.c=tsan/%.o)
+TSAN_UNIT_BIN	= $(patsubst %,tsan/%,$(filter tests/unit/%,$(UNIT_BIN)))
+
+tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+tsan/libcommon.a: $(TSAN_COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+tsan/libdaemon.a: $(TSAN_DAEMON_OBJ)
+	$(AR) rcs $@ $^
+
+tsan/daemon/tidingsd: tsan/daemon/main.o tsan/libdaemon.a tsan/libcommon.a
+	$(CC) $(TSAN_ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+tsan/client/tidings: $(TSAN_CLIENT_OBJ) tsan/libcommon.a
+	$(CC) $(TSAN_ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+tsan/tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h tsan/libdaemon.a tsan/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_ALL_CFLAGS) -iquote tests/unit -o $@ $< tsan/libdaemon.a tsan/libcommon.a $(LIBS)
+
+check-tsan: test-deps
+	@$(MAKE) --no-print-directory tsan/daemon/tidingsd tsan/client/tidings \
+	    $(TSAN_UNIT_BIN)
+	@$(TSAN_ENV) TIDINGS_TESTS="$(TSAN_SUBSET)" sh tests/run.sh
+
+.PHONY: check-tsan
+
+-include $(TSAN_COMMON_OBJ:.o=.d) $(TSAN_DAEMON_OBJ:.o=.d) $(TSAN_CLIENT_OBJ:.o=.d) tsan/daemon/main.d
 # Polling benchmark (bench/bench_poll.py): tidings, newsboat and sfeed on
 # the local feed farm of ../shared/bench, 1,000 and 10,000 feeds.  Peers
 # and nginx come from Debian; they are not needed by the tests.
