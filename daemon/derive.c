@@ -8,10 +8,9 @@
  * loop: the worker process calls it.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "cluster.h"
 #include "derive.h"
@@ -20,21 +19,17 @@
 #include "url.h"
 #include "util.h"
 
-/* The member of an item object in a worker reply. */
-#define DERIVE_KEY	"derived"
-
-/* The members of "derived": where each goes, and what a word list may hold. */
+/* The fields in block order: where each goes, what a word list may hold. */
 static const struct derive_field {
-	const char	*key;
 	size_t		 off;		/* of its char * in struct feed_derived */
 	int		 words;		/* a word list (cluster_words_valid) */
 	size_t		 max_words;	/* 0: any number */
 } derive_fields[] = {
-	{ "summary_text", offsetof(struct feed_derived, summary_text), 0, 0 },
-	{ "title_key", offsetof(struct feed_derived, title_key), 0, 0 },
-	{ "canonical", offsetof(struct feed_derived, canonical), 0, 0 },
-	{ "title_words", offsetof(struct feed_derived, title_words), 1, 0 },
-	{ "summary_words", offsetof(struct feed_derived, summary_words), 1,
+	{ offsetof(struct feed_derived, summary_text), 0, 0 },
+	{ offsetof(struct feed_derived, title_key), 0, 0 },
+	{ offsetof(struct feed_derived, canonical), 0, 0 },
+	{ offsetof(struct feed_derived, title_words), 1, 0 },
+	{ offsetof(struct feed_derived, summary_words), 1,
 	    CLUSTER_SUMMARY_WORDS },
 };
 #define DERIVE_NFIELDS	(sizeof(derive_fields) / sizeof(derive_fields[0]))
@@ -85,92 +80,89 @@ derive_doc(struct feed_doc *d)
 			break;	/* out of memory: the rest are the store's work */
 }
 
-/* One item's "derived" object; NULL when a member will not go in. */
-static json_t *
-derive_object(const struct feed_derived *dv)
+/* The bytes one item takes in a block. */
+static size_t
+derive_size(const struct feed_derived *dv)
 {
-	json_t *o;
 	const char *v;
-	size_t k;
+	size_t n = 1, k;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	for (k = 0; k < DERIVE_NFIELDS; k++) {
+	for (k = 0; dv->set && k < DERIVE_NFIELDS; k++) {
 		v = derive_value(dv, &derive_fields[k]);
-		if (json_object_set_new(o, derive_fields[k].key, v != NULL ?
-		    json_string(v) : json_null()) == -1) {
-			json_decref(o);
-			return NULL;
-		}
+		n += sizeof(uint32_t) + (v != NULL ? strlen(v) : 0);
 	}
-	return o;
+	return n;
 }
 
 int
-derive_encode(json_t *root, const struct feed_doc *d)
+derive_encode(const struct feed_doc *d, char **out, size_t *len)
 {
-	json_t *items = json_object_get(root, "items"), *o;
-	size_t i;
+	const struct feed_derived *dv;
+	const char *v;
+	size_t i, k, n = 0;
+	uint32_t vlen;
+	char *p;
 
-	for (i = 0; i < d->nitems && i < json_array_size(items); i++) {
-		if (!d->items[i].derived.set)
-			continue;
-		/*
-		 * A member jansson refuses (not UTF-8) leaves the item to the
-		 * store, which then derives it as it would have.
-		 */
-		if ((o = derive_object(&d->items[i].derived)) == NULL)
-			continue;
-		if (json_object_set_new(json_array_get(items, i), DERIVE_KEY,
-		    o) == -1)
-			return -1;
+	for (i = 0; i < d->nitems; i++)
+		n += derive_size(&d->items[i].derived);
+	if ((*out = p = malloc(n > 0 ? n : 1)) == NULL)
+		return -1;
+	*len = n;
+	for (i = 0; i < d->nitems; i++) {
+		dv = &d->items[i].derived;
+		*p++ = (char)(dv->set != 0);
+		for (k = 0; dv->set && k < DERIVE_NFIELDS; k++) {
+			v = derive_value(dv, &derive_fields[k]);
+			/* Strings are far below 4 GiB: parse and reply caps. */
+			vlen = v != NULL ? (uint32_t)strlen(v) : DERIVE_NULL;
+			memcpy(p, &vlen, sizeof(vlen));
+			p += sizeof(vlen);
+			if (v != NULL) {
+				memcpy(p, v, vlen);
+				p += vlen;
+			}
+		}
 	}
 	return 0;
 }
 
-void
-derive_strip(json_t *root)
-{
-	json_t *items = json_object_get(root, "items"), *o;
-	size_t i;
-
-	json_array_foreach(items, i, o)
-		json_object_del(o, DERIVE_KEY);
-}
-
 int
-derive_decode(const json_t *root, struct feed_doc *d)
+derive_decode(const char *p, size_t len, struct feed_doc *d)
 {
-	const json_t *items = json_object_get(root, "items"), *v, *m;
 	const struct derive_field *f;
 	struct feed_derived *dv;
+	const char *end;
+	uint32_t vlen;
 	char **dst;
 	size_t i, k;
 
-	if (!json_is_array(items))
-		return 0;	/* feedjson_decode found no items here */
-	if (json_array_size(items) != d->nitems)
-		return -1;
+	if (len == 0)
+		return 0;
+	end = p + len;
 	for (i = 0; i < d->nitems; i++) {
-		v = json_object_get(json_array_get(items, i), DERIVE_KEY);
-		if (v == NULL || json_is_null(v))
-			continue;
-		if (!json_is_object(v))
+		if (p == end || (*p != 0 && *p != 1))
 			return -1;
+		if (*p++ == 0)
+			continue;
 		dv = &d->items[i].derived;
 		for (k = 0; k < DERIVE_NFIELDS; k++) {
 			f = &derive_fields[k];
-			dst = derive_member(dv, f);
-			m = json_object_get(v, f->key);
-			if (m == NULL || json_is_null(m))
-				continue;
-			if (!json_is_string(m) || (*dst = str_ndup(
-			    json_string_value(m), json_string_length(m))) == NULL)
+			if ((size_t)(end - p) < sizeof(vlen))
 				return -1;
+			memcpy(&vlen, p, sizeof(vlen));
+			p += sizeof(vlen);
+			if (vlen == DERIVE_NULL)
+				continue;
+			if (vlen > (size_t)(end - p) || !utf8_valid(p, vlen))
+				return -1;
+			dst = derive_member(dv, f);
+			if ((*dst = str_ndup(p, vlen)) == NULL)
+				return -1;
+			p += vlen;
 			if (f->words && !cluster_words_valid(*dst, f->max_words))
 				return -1;
 		}
 		dv->set = 1;
 	}
-	return 0;
+	return p == end ? 0 : -1;
 }
