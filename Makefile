@@ -206,7 +206,7 @@ clean-cluster:
 # clang and the sanitizers in fuzz/obj/, apart from the normal build.
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
-FUZZ_TARGETS	= parse date url conf api opml sanitize
+FUZZ_TARGETS	= parse date url conf api opml sanitize derive
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS	= $(WARNFLAGS) -D_GNU_SOURCE -DTIDINGS_VERSION='"$(VERSION)"' \
 		  -iquote common -iquote daemon $(PKG_CFLAGS) \

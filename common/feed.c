@@ -14,6 +14,17 @@ feed_doc_init(struct feed_doc *d)
 }
 
 void
+feed_derived_free(struct feed_derived *dv)
+{
+	free(dv->summary_text);
+	free(dv->title_key);
+	free(dv->canonical);
+	free(dv->title_words);
+	free(dv->summary_words);
+	memset(dv, 0, sizeof(*dv));
+}
+
+void
 feed_item_free(struct feed_item *it)
 {
 	size_t i;
@@ -32,6 +43,7 @@ feed_item_free(struct feed_item *it)
 		free(it->enclosures[i].type);
 	}
 	free(it->enclosures);
+	feed_derived_free(&it->derived);
 	memset(it, 0, sizeof(*it));
 }
 

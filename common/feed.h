@@ -21,6 +21,23 @@ struct feed_enclosure {
 	int64_t	 length;	/* bytes, -1 if unknown */
 };
 
+/*
+ * What the daemon's store derives from an item to index and cluster it,
+ * worked out by a parser worker next to the parse, off the event loop
+ * (daemon/derive.c).  set 0: not worked out, and the store does it
+ * itself, to the same result.  When set, a NULL is a result (a title of
+ * punctuation has no key, a summary-less item no text); NULL words are
+ * no words.
+ */
+struct feed_derived {
+	int	 set;
+	char	*summary_text;	/* html_to_text(summary) */
+	char	*title_key;	/* story_title_key(title) */
+	char	*canonical;	/* url_canonical(link) */
+	char	*title_words;	/* cluster_title_words(title) */
+	char	*summary_words;	/* cluster_summary_words(summary_text) */
+};
+
 struct feed_item {
 	char	*guid;		/* guid / id / rdf:about, trimmed */
 	char	*title;		/* plain text, entities decoded once */
@@ -35,6 +52,7 @@ struct feed_item {
 	struct feed_enclosure *enclosures;
 	size_t	 nenclosures;
 	int	 date_clamped;	/* a future date was set to fetch time */
+	struct feed_derived derived;	/* parser worker replies only */
 };
 
 struct feed_doc {
@@ -57,5 +75,7 @@ void	feed_doc_free(struct feed_doc *);	/* frees members, not the struct */
 /* Appends a zeroed item (times TIME_NONE) and returns it, NULL on ENOMEM. */
 struct feed_item *feed_doc_add_item(struct feed_doc *);
 void	feed_item_free(struct feed_item *);	/* frees members only */
+/* Frees the members and zeroes it (set 0). */
+void	feed_derived_free(struct feed_derived *);
 
 #endif

@@ -20,12 +20,8 @@
 
 /* Title words count this many times a summary word: the headline is the story. */
 #define CLUSTER_TITLE_WEIGHT	2
-/* Only the start of a summary: the lead says what happened, the rest wanders. */
-#define CLUSTER_SUMMARY_WORDS	25
 /* Words longer than this (bytes) are cut: the stem is in the first letters. */
 #define CLUSTER_STEM_BYTES	6
-/* Longest word kept at all (bytes); longer ones are noise (URLs, hashes). */
-#define CLUSTER_WORD_MAX	31
 /* Candidate retrieval: the rarest terms of the item, newest stories first. */
 #define CLUSTER_QUERY_TERMS	12
 #define CLUSTER_POSTINGS_SCAN	256
@@ -258,32 +254,83 @@ each_word(const char *text, size_t max, int (*fn)(void *, char *), void *arg)
 	return rc;
 }
 
-static int
-tokens_append(void *arg, char *w)
-{
-	char **out = arg;
-	size_t have = *out ? strlen(*out) : 0;
-	char *n = realloc(*out, have + strlen(w) + 2);
+/* A space-separated list of words, growing by doubling. */
+struct wordlist {
+	char	*p;
+	size_t	 len, cap;
+};
 
-	if (n == NULL)
-		return -1;
-	if (have > 0)
-		n[have++] = ' ';
-	strcpy(n + have, w);
-	*out = n;
+static int
+wordlist_add(void *arg, char *w)
+{
+	struct wordlist *l = arg;
+	size_t n = strlen(w), ncap;
+	char *np;
+
+	if (l->len + n + 2 > l->cap) {
+		ncap = l->cap ? l->cap : 64;
+		while (ncap < l->len + n + 2)
+			ncap *= 2;
+		if ((np = realloc(l->p, ncap)) == NULL)
+			return -1;
+		l->p = np;
+		l->cap = ncap;
+	}
+	if (l->len > 0)
+		l->p[l->len++] = ' ';
+	memcpy(l->p + l->len, w, n + 1);
+	l->len += n;
 	return 0;
+}
+
+/* The kept words of text (at most max; 0: all) as one string. */
+static char *
+words_of(const char *text, size_t max)
+{
+	struct wordlist l = { NULL, 0, 0 };
+
+	if (each_word(text, max, wordlist_add, &l) != 0) {
+		free(l.p);
+		return NULL;
+	}
+	return l.p != NULL ? l.p : strdup("");
 }
 
 char *
 cluster_tokens(const char *text)
 {
-	char *out = NULL;
+	return words_of(text, 0);
+}
 
-	if (each_word(text, 0, tokens_append, &out) != 0) {
-		free(out);
-		return NULL;
+char *
+cluster_title_words(const char *title)
+{
+	return words_of(title, 0);
+}
+
+char *
+cluster_summary_words(const char *text)
+{
+	return words_of(text, CLUSTER_SUMMARY_WORDS);
+}
+
+int
+cluster_words_valid(const char *words, size_t max)
+{
+	size_t len, n = 0;
+
+	if (*words == '\0')
+		return 1;
+	for (;;) {
+		len = strcspn(words, " ");
+		if (len == 0 || len > CLUSTER_WORD_MAX ||
+		    (max != 0 && ++n > max))
+			return 0;
+		words += len;
+		if (*words == '\0')
+			return 1;
+		words++;	/* the one space between two words */
 	}
-	return out != NULL ? out : strdup("");
 }
 
 /* Term id of w, or UINT32_MAX when it is not interned. */
@@ -481,8 +528,39 @@ bag_add(void *arg, char *w)
 	return 0;
 }
 
+/*
+ * Adds each word of a space-separated list to the bag, at most max (0:
+ * all).  A word each_word could not have made (empty, longer than
+ * CLUSTER_WORD_MAX) is skipped: the words may come from another process.
+ */
+static int
+bag_words(struct bag *b, const char *words, size_t max)
+{
+	char w[CLUSTER_WORD_MAX + 1];
+	size_t len, n = 0;
+
+	if (words == NULL)
+		return 0;
+	while (*words != '\0') {
+		len = strcspn(words, " ");
+		if (len > 0 && len <= CLUSTER_WORD_MAX) {
+			memcpy(w, words, len);
+			w[len] = '\0';
+			if (bag_add(b, w) != 0)
+				return -1;
+			if (max != 0 && ++n >= max)
+				break;
+		}
+		words += len;
+		if (*words == ' ')
+			words++;
+	}
+	return 0;
+}
+
 struct cluster_doc *
-cluster_doc_new(struct cluster *c, const char *title, const char *summary)
+cluster_doc_from_words(struct cluster *c, const char *title_words,
+    const char *summary_words)
 {
 	struct bag b = { c, NULL, 0, 0, 0, 0 };
 	uint32_t i, j;
@@ -490,10 +568,10 @@ cluster_doc_new(struct cluster *c, const char *title, const char *summary)
 	if ((b.d = calloc(1, sizeof(*b.d))) == NULL)
 		return NULL;
 	b.weight = CLUSTER_TITLE_WEIGHT;
-	each_word(title, 0, bag_add, &b);
-	b.weight = 1;
-	if (!b.oom)
-		each_word(summary, CLUSTER_SUMMARY_WORDS, bag_add, &b);
+	if (bag_words(&b, title_words, 0) == 0) {
+		b.weight = 1;
+		bag_words(&b, summary_words, CLUSTER_SUMMARY_WORDS);
+	}
 	if (b.oom) {
 		cluster_doc_free(b.d);
 		return NULL;
@@ -511,6 +589,21 @@ cluster_doc_new(struct cluster *c, const char *title, const char *summary)
 		b.d->tf[j] = f;
 	}
 	return b.d;
+}
+
+/* Tokenizing, then the doc of the words: one path for both. */
+struct cluster_doc *
+cluster_doc_new(struct cluster *c, const char *title, const char *summary)
+{
+	struct cluster_doc *d = NULL;
+	char *tw, *sw = NULL;
+
+	if ((tw = cluster_title_words(title)) != NULL &&
+	    (sw = cluster_summary_words(summary)) != NULL)
+		d = cluster_doc_from_words(c, tw, sw);
+	free(tw);
+	free(sw);
+	return d;
 }
 
 void

@@ -39,6 +39,10 @@
 #define CLUSTER_TIME_UNKNOWN		INT64_MIN
 /* How many shared terms a match explains itself with. */
 #define CLUSTER_WHY_TERMS		5
+/* Only the start of a summary: the lead says what happened, the rest wanders. */
+#define CLUSTER_SUMMARY_WORDS		25
+/* Longest word kept at all (bytes); longer ones are noise (URLs, hashes). */
+#define CLUSTER_WORD_MAX		31
 
 struct cluster_params {
 	double	 threshold;	/* score a story must reach to be joined */
@@ -80,10 +84,20 @@ void	 cluster_free(struct cluster *);	/* NULL ok */
 
 /*
  * An item's text as the clusterer sees it (title weighs more than the
- * summary).  Either may be NULL.  NULL only when out of memory.
+ * summary): cluster_doc_from_words of the words of title and summary
+ * (plain text).  Either may be NULL.  NULL only when out of memory.
  */
 struct cluster_doc *cluster_doc_new(struct cluster *, const char *title,
 	    const char *summary);
+/*
+ * The same doc from the words cluster_title_words and
+ * cluster_summary_words gave (either may be NULL): term lookups only, so
+ * a parser worker can do the text work off the event loop.  Words of
+ * the wrong shape (see cluster_words_valid) are skipped, and summary
+ * words past CLUSTER_SUMMARY_WORDS.  NULL only when out of memory.
+ */
+struct cluster_doc *cluster_doc_from_words(struct cluster *,
+	    const char *title_words, const char *summary_words);
 void	 cluster_doc_free(struct cluster_doc *);	/* NULL ok */
 
 /*
@@ -131,5 +145,18 @@ size_t	 cluster_memory(const struct cluster *);
  * space-separated malloc'd string (for tests and --why); NULL when OOM.
  */
 char	*cluster_tokens(const char *text);
+/*
+ * The words a doc is made of, in cluster_tokens' form ("" for none):
+ * all the words of a title, the first CLUSTER_SUMMARY_WORDS of a
+ * summary's plain text.  NULL only when out of memory.
+ */
+char	*cluster_title_words(const char *title);
+char	*cluster_summary_words(const char *text);
+/*
+ * 1 when words has the shape cluster_title_words gives: words of 1 to
+ * CLUSTER_WORD_MAX bytes, one space between two, at most max of them
+ * (0: any number).  For words that come from another process.
+ */
+int	 cluster_words_valid(const char *words, size_t max);
 
 #endif

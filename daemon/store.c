@@ -90,6 +90,13 @@
 #define STORE_MAX_CONTENT	(4 * 1024 * 1024)
 #define STORE_MAX_JSON		(256 * 1024)	/* categories, enclosures */
 #define STORE_UID_TITLE		"title:"
+/*
+ * fts_flush's JSON: bytes of one [id, text] around the text (brackets,
+ * comma, quotes or null), a statement's worth, and the first buffer.
+ */
+#define FTS_JSON_PAIR		(INT64_DIGITS + 8)
+#define FTS_BATCH_BYTES		(4 * 1024 * 1024)
+#define FTS_JSON_START		4096
 
 /*
  * Migration steps: element i takes user_version i to i + 1, in one
@@ -519,10 +526,17 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ITEMS] = ITEM_COLUMNS " WHERE" ITEM_FILTERS
 	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
 	    " LIMIT ?6",
-	/* The index follows the item's text (rowid = items.id). */
+	/*
+	 * The index follows the item's text (rowid = items.id).  ?1 a JSON
+	 * array of [id, text]: the summary's plain text when a parser
+	 * worker sent it, else null and worked out here.  CROSS JOIN: the
+	 * list drives, each item by its rowid.
+	 */
 	[ST_FTS_SYNC] = "INSERT OR REPLACE INTO items_fts (rowid, title,"
-	    " summary) SELECT id, title, html_text(summary) FROM items"
-	    " WHERE id IN (SELECT value FROM json_each(?1))",
+	    " summary) SELECT i.id, i.title,"
+	    " coalesce(json_extract(j.value, '$[1]'), html_text(i.summary))"
+	    " FROM json_each(?1) AS j CROSS JOIN items AS i"
+	    " ON i.id = json_extract(j.value, '$[0]')",
 	[ST_FTS_FEED_DELETE] = "DELETE FROM items_fts WHERE rowid IN"
 	    " (SELECT id FROM items WHERE feed_id = ?1)",
 	/* ?9 an FTS5 query; best match first, then newest. */
@@ -621,6 +635,22 @@ struct idlist {
 	size_t	 n, cap;
 };
 
+/*
+ * An item waiting for the search index, with the plain text of its
+ * summary when it came with one (NULL: fts_flush works it out).  text
+ * belongs to the document being committed, which outlives the flush.
+ */
+struct fts_entry {
+	int64_t		 id;
+	const char	*text;
+	size_t		 seq;		/* order queued: the last copy wins */
+};
+
+struct fts_list {
+	struct fts_entry *v;
+	size_t		 n, cap;
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
@@ -639,7 +669,7 @@ struct store {
 	/* Whether the feed of the commit under way clusters (0: not known). */
 	int64_t		 cl_feed;
 	int		 cl_feed_on;
-	struct idlist	 fts_pending;	/* items to index before the commit */
+	struct fts_list	 fts_pending;	/* items to index before the commit */
 };
 
 /*
@@ -1305,48 +1335,174 @@ story_tidy(struct store *s, int64_t story)
 	return stmt_exec(s, s->st[ST_STORY_REFRESH]);
 }
 
-/* Copies an item's text into the search index; inside a transaction. */
+/*
+ * Copies an item's text into the search index; inside a transaction.
+ * The plain text of the summary a parser worker worked out is what the
+ * index gets, unless the summary is stored cut (STORE_MAX_SUMMARY): the
+ * index holds the text of what is stored.
+ */
 static int
-fts_queue(struct store *s, int64_t item)
+fts_queue(struct store *s, int64_t item, const struct feed_item *it)
 {
-	if (idlist_add(&s->fts_pending, item) == -1) {
-		store_seterr(s, "out of memory");
-		return STORE_ERR;
+	struct fts_list *l = &s->fts_pending;
+	struct fts_entry *e;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+
+		if (ncap > SIZE_MAX / sizeof(*e) ||
+		    (e = realloc(l->v, ncap * sizeof(*e))) == NULL) {
+			store_seterr(s, "out of memory");
+			return STORE_ERR;
+		}
+		l->v = e;
+		l->cap = ncap;
 	}
+	e = &l->v[l->n];
+	e->id = item;
+	e->seq = l->n++;
+	e->text = NULL;
+	if (it->derived.set && it->summary != NULL &&
+	    strlen(it->summary) <= STORE_MAX_SUMMARY)
+		e->text = it->derived.summary_text;
 	return STORE_OK;
 }
 
+/* By id, then in the order queued. */
+static int
+fts_entry_cmp(const void *a, const void *b)
+{
+	const struct fts_entry *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The JSON list of [id, text] fts_flush binds, built by hand. */
+struct fts_json {
+	char	*p;
+	size_t	 len, cap;
+};
+
+/* Bytes of s as the contents of a JSON string. */
+static size_t
+json_escaped_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\')
+			n += 2;
+		else if ((unsigned char)*s < 0x20)
+			n += sizeof("\\u0000") - 1;
+		else
+			n++;
+	return n;
+}
+
+/* Appends ,[id,"text"] (or null); need: the bytes it takes at most. */
+static int
+fts_json_add(struct fts_json *j, int64_t id, const char *text, size_t need)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t ncap;
+	char *np, *p;
+
+	if (j->len + need + 1 > j->cap) {
+		ncap = j->cap ? j->cap : FTS_JSON_START;
+		while (ncap < j->len + need + 1)
+			ncap *= 2;
+		if ((np = realloc(j->p, ncap)) == NULL)
+			return -1;
+		j->p = np;
+		j->cap = ncap;
+	}
+	p = j->p + j->len;
+	p += snprintf(p, j->cap - j->len, "%c[%" PRId64 ",", j->len > 0 ?
+	    ',' : '[', id);
+	if (text == NULL) {
+		memcpy(p, "null", sizeof("null") - 1);
+		p += sizeof("null") - 1;
+	} else {
+		*p++ = '"';
+		for (; *text != '\0'; text++) {
+			unsigned char c = (unsigned char)*text;
+
+			if (c == '"' || c == '\\') {
+				*p++ = '\\';
+				*p++ = (char)c;
+			} else if (c < 0x20) {
+				memcpy(p, "\\u00", sizeof("\\u00") - 1);
+				p += sizeof("\\u00") - 1;
+				*p++ = hex[c >> 4];
+				*p++ = hex[c & 0xf];
+			} else
+				*p++ = (char)c;
+		}
+		*p++ = '"';
+	}
+	*p++ = ']';
+	j->len = (size_t)(p - j->p);
+	return 0;
+}
+
+/* Runs ST_FTS_SYNC on the list so far and empties it. */
+static int
+fts_json_exec(struct store *s, struct fts_json *j)
+{
+	int rc;
+
+	j->p[j->len++] = ']';
+	sqlite3_bind_text(s->st[ST_FTS_SYNC], 1, j->p, (int)j->len,
+	    SQLITE_STATIC);
+	rc = stmt_exec(s, s->st[ST_FTS_SYNC]);
+	j->len = 0;
+	return rc;
+}
+
 /*
- * Indexes the queued items in one statement.  FTS5 writes its pending
- * terms out at every statement's savepoint, so a statement per item
- * made a tiny index segment per item to merge later: a fifth of the
- * first poll's time.
+ * Indexes the queued items in one statement (one per FTS_BATCH_BYTES of
+ * text, under STORE_MAX_LENGTH).  FTS5 writes its pending terms out at
+ * every statement's savepoint, so a statement per item made a tiny
+ * index segment per item to merge later: a fifth of the first poll's
+ * time.  An item queued twice (a feed that repeats it) is indexed once,
+ * with its last text, the one stored.
  */
 static int
 fts_flush(struct store *s)
 {
-	struct idlist *l = &s->fts_pending;
-	char *json, *p;
-	size_t i, cap;
-	int rc;
+	struct fts_list *l = &s->fts_pending;
+	struct fts_json j = { NULL, 0, 0 };
+	const char *text;
+	size_t i, need;
+	int rc = STORE_OK;
 
 	if (l->n == 0)
 		return STORE_OK;
-	cap = l->n * (INT64_DIGITS + 1) + 3;
-	if ((json = malloc(cap)) == NULL) {
-		store_seterr(s, "out of memory");
-		return STORE_ERR;
+	qsort(l->v, l->n, sizeof(*l->v), fts_entry_cmp);
+	for (i = 0; i < l->n && rc == STORE_OK; i++) {
+		if (i + 1 < l->n && l->v[i + 1].id == l->v[i].id)
+			continue;	/* a later copy follows */
+		text = l->v[i].text;
+		need = FTS_JSON_PAIR + (text != NULL ?
+		    json_escaped_len(text) : 0);
+		if (need > FTS_BATCH_BYTES) {
+			/* Too big for a batch: the SQL works it out instead. */
+			text = NULL;
+			need = FTS_JSON_PAIR;
+		}
+		if (j.len > 0 && j.len + need > FTS_BATCH_BYTES)
+			rc = fts_json_exec(s, &j);
+		if (rc == STORE_OK &&
+		    fts_json_add(&j, l->v[i].id, text, need) == -1) {
+			store_seterr(s, "out of memory");
+			rc = STORE_ERR;
+		}
 	}
-	p = json;
-	*p++ = '[';
-	for (i = 0; i < l->n; i++)
-		p += snprintf(p, cap - (size_t)(p - json), "%s%" PRId64,
-		    i > 0 ? "," : "", l->v[i]);
-	*p++ = ']';
-	sqlite3_bind_text(s->st[ST_FTS_SYNC], 1, json, (int)(p - json),
-	    SQLITE_STATIC);
-	rc = stmt_exec(s, s->st[ST_FTS_SYNC]);
-	free(json);
+	if (rc == STORE_OK && j.len > 0)
+		rc = fts_json_exec(s, &j);
+	free(j.p);
 	l->n = 0;
 	return rc;
 }
@@ -1818,11 +1974,17 @@ story_assign(struct store *s, int64_t feed_id, const char *canonical,
 	if (s->cenabled && (rc = feed_clustered(s, feed_id)) != 0) {
 		if (rc < 0 || store_cluster_index(s) != STORE_OK)
 			return STORE_ERR;
-		/* Summaries are stored as HTML: cluster their words. */
-		text = it->summary != NULL ?
-		    html_to_text(it->summary, strlen(it->summary)) : NULL;
-		doc = cluster_doc_new(s->cl, it->title, text);
-		free(text);
+		if (it->derived.set)	/* a parser worker did the text work */
+			doc = cluster_doc_from_words(s->cl,
+			    it->derived.title_words, it->derived.summary_words);
+		else {
+			/* Summaries are stored as HTML: cluster their words. */
+			text = it->summary != NULL ?
+			    html_to_text(it->summary, strlen(it->summary)) :
+			    NULL;
+			doc = cluster_doc_new(s->cl, it->title, text);
+			free(text);
+		}
 		if (doc == NULL) {
 			store_seterr(s, "out of memory");
 			return STORE_ERR;
@@ -2033,8 +2195,9 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
     const struct feed_item *it, struct store_ingest *stats)
 {
 	sqlite3_stmt *st;
-	char *uid, *canonical = NULL, *key = NULL, *cats = NULL, *encs = NULL;
-	char *why = NULL;
+	char *uid, *own_canonical = NULL, *own_key = NULL;
+	char *cats = NULL, *encs = NULL, *why = NULL;
+	const char *canonical, *key;
 	int64_t id = 0, story = 0, t;
 	struct cluster_match m;
 	int rc, found, fresh;
@@ -2048,9 +2211,16 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
-	if (it->link != NULL)
-		canonical = url_canonical(it->link);
-	key = story_title_key(it->title);
+	if (it->derived.set) {	/* a parser worker worked them out */
+		canonical = it->derived.canonical;
+		key = it->derived.title_key;
+	} else {
+		if (it->link != NULL)
+			own_canonical = url_canonical(it->link);
+		own_key = story_title_key(it->title);
+		canonical = own_canonical;
+		key = own_key;
+	}
 	item_extras(it, &cats, &encs);
 
 	st = s->st[ST_ITEM_FIND];
@@ -2089,7 +2259,7 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 			goto done;
 		}
 		stats->updated++;
-		if ((rc = fts_queue(s, id)) != STORE_OK)
+		if ((rc = fts_queue(s, id, it)) != STORE_OK)
 			goto done;
 		/* Its title or time may be the story's. */
 		if (story != 0)
@@ -2127,7 +2297,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		bind_text(st, 18, why, STORE_MAX_JSON);
 	}
 	if ((rc = stmt_exec(s, st)) != STORE_OK ||
-	    (rc = fts_queue(s, sqlite3_last_insert_rowid(s->db))) != STORE_OK)
+	    (rc = fts_queue(s, sqlite3_last_insert_rowid(s->db), it)) !=
+	    STORE_OK)
 		goto done;
 	stats->added++;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -2146,8 +2317,8 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 	rc = story_tidy(s, story);
  done:
 	free(uid);
-	free(canonical);
-	free(key);
+	free(own_canonical);
+	free(own_key);
 	free(cats);
 	free(encs);
 	free(why);

@@ -4,8 +4,10 @@
  *
  * Protocol on a SOCK_STREAM socketpair, one job at a time per worker:
  *   request: struct wire_req, then url, content type and body bytes;
- *   reply:   uint32 length, then that many bytes of JSON: feedjson plus
- *            "ok" (false when parse_feed refused the document).
+ *   reply:   uint32 length, then that many bytes: JSON, feedjson plus
+ *            "ok" (false when parse_feed refused the document), then
+ *            optionally a NUL and the store's text work on the items
+ *            (derive.h), done here in parallel rather than on the loop.
  * The CPU budget is a kernel timer in the worker (ITIMER_PROF, whose
  * default action kills the process), backed by a wall-clock deadline in
  * the loop for a worker that is stuck without using CPU.
@@ -26,6 +28,7 @@
 #include <ev.h>
 #include <jansson.h>
 
+#include "derive.h"
 #include "feedjson.h"
 #include "log.h"
 #include "parse.h"
@@ -145,10 +148,18 @@ worker_deliver(struct worker *w)
 	struct feed_doc doc;
 	json_error_t jerr;
 	json_t *root, *ok, *err;
+	char *reply = w->reply, *nul;
+	size_t jlen = w->reply_len, blen = 0;
 
 	w->job = NULL;
+	w->reply = NULL;	/* ours until the derived block is read */
 	feed_doc_init(&doc);
-	root = json_loadb(w->reply, w->reply_len, 0, &jerr);
+	/* JSON never holds a raw NUL: the first one ends it. */
+	if ((nul = memchr(reply, '\0', jlen)) != NULL) {
+		blen = jlen - (size_t)(nul - reply) - 1;
+		jlen = (size_t)(nul - reply);
+	}
+	root = json_loadb(reply, jlen, 0, &jerr);
 	worker_reset_io(w);
 	ok = json_object_get(root, "ok");
 	if (root == NULL || !json_is_boolean(ok))
@@ -157,12 +168,14 @@ worker_deliver(struct worker *w)
 		err = json_object_get(root, "error");
 		w->pool->done(j->tag, -1, NULL, json_is_string(err) ?
 		    json_string_value(err) : "not a feed");
-	} else if (feedjson_decode(root, &doc) != 0)
+	} else if (feedjson_decode(root, &doc) != 0 ||
+	    derive_decode(nul != NULL ? nul + 1 : NULL, blen, &doc) != 0)
 		w->pool->done(j->tag, -1, NULL, "parser sent a malformed reply");
 	else
 		w->pool->done(j->tag, 0, &doc, NULL);
 	feed_doc_free(&doc);
 	json_decref(root);
+	free(reply);
 	job_free(j);
 }
 
@@ -517,8 +530,10 @@ static int
 worker_serve(int fd, const struct wire_req *rq, int64_t cpu_limit)
 {
 	char *url = NULL, *ctype = NULL, *body = NULL, *out = NULL;
+	char *block = NULL;
 	struct feed_doc doc;
 	json_t *root = NULL;
+	size_t jlen, blen = 0;
 	uint32_t len;
 	int rc = -1, prc;
 
@@ -535,6 +550,9 @@ worker_serve(int fd, const struct wire_req *rq, int64_t cpu_limit)
 	cpu_budget(cpu_limit);
 	prc = parse_feed(body, rq->body_len, *url ? url : NULL,
 	    *ctype ? ctype : NULL, &doc);
+	/* The store's share of the text work, within the same budget. */
+	if (prc == 0)
+		derive_doc(&doc);
 	cpu_budget(0);
 	if (prc == 0)
 		parse_clamp_future(&doc, time_now());
@@ -545,11 +563,24 @@ worker_serve(int fd, const struct wire_req *rq, int64_t cpu_limit)
 		json_object_set_new(root, "error", json_string("not a feed"));
 	if ((out = json_dumps(root, JSON_COMPACT)) == NULL)
 		goto done;
-	len = (uint32_t)strlen(out);
+	jlen = strlen(out);
+	/*
+	 * Without the block (out of memory, or a reply it would make too
+	 * big for the loop, which took it before) the store does the work.
+	 */
+	if (prc == 0 && derive_encode(&doc, &block, &blen) == 0 &&
+	    jlen + 1 + blen > WIRE_MAX_REPLY) {
+		free(block);
+		block = NULL;
+	}
+	len = (uint32_t)(jlen + (block != NULL ? 1 + blen : 0));
 	if (write_full(fd, &len, sizeof(len)) == 0 &&
-	    write_full(fd, out, len) == 0)
+	    write_full(fd, out, jlen) == 0 &&
+	    (block == NULL || (write_full(fd, "", 1) == 0 &&
+	    write_full(fd, block, blen) == 0)))
 		rc = 0;
 done:
+	free(block);
 	free(out);
 	json_decref(root);
 	feed_doc_free(&doc);

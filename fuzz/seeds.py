@@ -10,6 +10,7 @@ kept, so what the fuzzer learnt in earlier runs stays):
   api    fuzz/seeds/api-*.http
   opml   fuzz/seeds/*.opml, the hostile corpus's OPML files
   sanitize  the HTML of the fixture feeds' summaries, a few XSS vectors
+  derive a few derived blocks of parser worker replies (daemon/derive.h)
 """
 import glob
 import hashlib
@@ -123,6 +124,38 @@ def sanitize_seeds(out):
         for m in re.finditer(r"<description>(.*?)</description>", text, re.S):
             n += put(out, html.unescape(m.group(1)))
     return n
+
+
+# A derived block: per item a flag byte, then five native uint32-length
+# strings (0xffffffff: NULL), after a byte giving the number of items.
+DERIVE_NULL = 0xffffffff
+
+
+def derive_block(items):
+    import struct
+    b = bytes([len(items)])
+    for it in items:
+        if it is None:
+            b += b"\0"
+            continue
+        b += b"\1"
+        for f in it:
+            if f is None:
+                b += struct.pack("=I", DERIVE_NULL)
+            else:
+                f = f.encode("utf-8")
+                b += struct.pack("=I", len(f)) + f
+    return b
+
+
+def derive_seeds(out):
+    xi = ("Xi and Zelensky talk", "xi and zelensky talk",
+          "https://e.example/a", "xi zelens talk", "")
+    accents = ("Caf\u00e9 cr\u00e8me", "cafe creme", None, "cafe creme",
+               "caf\u00e9")
+    return sum(put(out, derive_block(b)) for b in
+               [[], [None], [xi], [None, xi, accents],
+                [(None,) * 5, xi], [xi] * 15])
 
 
 def main():
