@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+#ifdef M_ARENA_MAX
+	/*
+	 * One malloc arena for the loop and the ingest thread: what one
+	 * frees (the clustering index's evicted stories, a stored poll's
+	 * document) the other can reuse.  Two arenas peaked 3.5 MB higher
+	 * at 10,000 feeds, and the lock is not contended (docs/PERFORMANCE.md).
+	 */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("cannot initialise libcurl");
 		conf_free(&d.conf);
