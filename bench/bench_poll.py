@@ -68,22 +68,22 @@ def cpu_of(pids):
     return total / CLK
 
 
-def hwm_of(pid):
+def status_mb(pid, field):
+    """A kB field of /proc/PID/status in MB (0 when gone)."""
     try:
         with open("/proc/%d/status" % pid) as f:
-            m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+            m = re.search(field + r":\s+(\d+) kB", f.read())
         return int(m.group(1)) / 1024 if m else 0.0
     except OSError:
         return 0.0
+
+
+def hwm_of(pid):
+    return status_mb(pid, "VmHWM")
 
 
 def anon_of(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            m = re.search(r"RssAnon:\s+(\d+) kB", f.read())
-        return int(m.group(1)) / 1024 if m else 0.0
-    except OSError:
-        return 0.0
+    return status_mb(pid, "RssAnon")
 
 
 class WorkerMemory(threading.Thread):
