@@ -390,6 +390,8 @@ sched_synced(struct ingest_job *j)
 		log_warn("scheduler: cannot sync the database: %s", j->err);
 }
 
+static void sched_sync_soon(struct sched *);
+
 static void
 sched_sync_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -397,8 +399,11 @@ sched_sync_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (s->syncing)
+	/* The last sync is still queued: commits since then wait for the next. */
+	if (s->syncing) {
+		sched_sync_soon(s);
 		return;
+	}
 	s->syncing = 1;
 	s->sync_job.run = sched_sync_run;
 	s->sync_job.done = sched_synced;
