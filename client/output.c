@@ -554,6 +554,7 @@ output_status(const struct out *o, const json_t *st)
 	status_line(o, st, "polls", "polls");
 	status_line(o, st, "errors", "errors");
 	status_line(o, st, "in_flight", "in flight");
+	status_line(o, st, "search_pending", "to index");
 }
 
 /* ---- feeds -------------------------------------------------------------- */

@@ -30,6 +30,7 @@
 #include "sched.h"
 #include "service.h"
 #include "store.h"
+#include "store_fts.h"
 #include "util.h"
 #include "worker.h"
 
@@ -55,6 +56,7 @@ struct daemon_state {
 	struct ev_loop	*loop;
 	struct store	*store;		/* the loop's */
 	struct ingest	*ingest;	/* owns the ingest thread's store */
+	struct store_fts *fts;		/* the search indexer, or NULL */
 	struct sched	*sched;
 	struct worker_pool *pool;
 	struct api	*api;
@@ -273,6 +275,12 @@ daemon_run(struct daemon_state *d)
 		log_err("cannot open the database %s: %s", d->conf.database, err);
 		return 1;
 	}
+	/* Without its index the daemon still polls; searches fail. */
+	if ((d->fts = store_fts_start(d->conf.database, err, sizeof(err))) ==
+	    NULL)
+		log_err("no full-text search: %s", err);
+	store_set_indexer(d->store, d->fts);
+	store_set_indexer(is, d->fts);
 	cluster_settings(&d->conf, &cj);
 	cluster_apply(is, &cj.job);
 	if ((d->ingest = ingest_new(d->loop, is, err, sizeof(err))) == NULL) {
@@ -334,6 +342,7 @@ daemon_cleanup(struct daemon_state *d)
 	sched_free(d->sched);		/* cancels transfers in flight */
 	worker_pool_free(d->pool);
 	store_close(d->store);
+	store_fts_stop(d->fts);		/* after the last commit's kick */
 	conf_free(&d->conf);
 	free(d->database);
 	if (d->commit_log_fd > STDERR_FILENO)

@@ -28,6 +28,10 @@
  *   stories     a cache of aggregates of their items (sources, times,
  *               title), refreshed whenever an item joins, changes or
  *               leaves; a story without items is deleted.
+ *   fts_todo    notes for the search index, which lives in a database of
+ *               its own (store_fts.h): "make the index match items
+ *               lo..hi", written in the transaction that changed them,
+ *               deleted once the indexer has taken them in.
  *   batch       items.batch / feeds.last_batch: the ingest sequence
  *               number of the poll commit that first stored an item
  *               (NULL for items from before version 2).
@@ -50,6 +54,8 @@
 #include "feedjson.h"
 #include "html.h"
 #include "store.h"
+#include "store_db.h"
+#include "store_fts.h"
 #include "cluster.h"
 #include "story.h"
 #include "url.h"
@@ -90,13 +96,6 @@
 #define STORE_MAX_CONTENT	(4 * 1024 * 1024)
 #define STORE_MAX_JSON		(256 * 1024)	/* categories, enclosures */
 #define STORE_UID_TITLE		"title:"
-/*
- * fts_flush's JSON: bytes of one [id, text] around the text (brackets,
- * comma, quotes or null), a statement's worth, and the first buffer.
- */
-#define FTS_JSON_PAIR		(INT64_DIGITS + 8)
-#define FTS_BATCH_BYTES		(4 * 1024 * 1024)
-#define FTS_JSON_START		4096
 
 /*
  * Migration steps: element i takes user_version i to i + 1, in one
@@ -277,6 +276,18 @@ static const char *const store_migrations[] = {
 	 */
 	"INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8);"
 	"PRAGMA user_version = 8;",
+	/*
+	 * 9: the full-text index moves to a database of its own, kept by a
+	 * thread of its own (store_fts.h), and is built anew there from the
+	 * items.  A commit notes here which items changed.
+	 */
+	"DROP TABLE items_fts;"
+	"CREATE TABLE fts_todo ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  lo  INTEGER NOT NULL,"
+	"  hi  INTEGER NOT NULL"
+	");"
+	"PRAGMA user_version = 9;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -318,9 +329,10 @@ enum store_stmt {
 	ST_STORY_ONE,
 	ST_STORY_ITEMS,
 	ST_ITEMS,
-	ST_FTS_SYNC,
-	ST_FTS_FEED_DELETE,
-	ST_SEARCH,
+	ST_FTS_NOTE,
+	ST_FTS_NOTE_FEED,
+	ST_FTS_PRUNE,
+	ST_FTS_PENDING,
 	ST_STORY_MARK,
 	ST_MARK_ALL,
 	ST_FEED_EDIT,
@@ -533,29 +545,12 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ITEMS] = ITEM_COLUMNS " WHERE" ITEM_FILTERS
 	    " ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC"
 	    " LIMIT ?6",
-	/*
-	 * The index follows the item's text (rowid = items.id).  ?1 a JSON
-	 * array of [id, text]: the summary's plain text when a parser
-	 * worker sent it, else null and worked out here.  CROSS JOIN: the
-	 * list drives, each item by its rowid.
-	 */
-	[ST_FTS_SYNC] = "INSERT OR REPLACE INTO items_fts (rowid, title,"
-	    " summary) SELECT i.id, i.title,"
-	    " coalesce(json_extract(j.value, '$[1]'), html_text(i.summary))"
-	    " FROM json_each(?1) AS j CROSS JOIN items AS i"
-	    " ON i.id = json_extract(j.value, '$[0]')",
-	[ST_FTS_FEED_DELETE] = "DELETE FROM items_fts WHERE rowid IN"
-	    " (SELECT id FROM items WHERE feed_id = ?1)",
-	/* ?9 an FTS5 query; best match first, then newest. */
-	[ST_SEARCH] = "SELECT " ITEM_FIELDS ","
-	    " snippet(items_fts, -1, " SEARCH_MARK_ON ", " SEARCH_MARK_OFF ","
-	    " '\u2026', " SEARCH_SNIPPET_TOKENS "),"
-	    " bm25(items_fts, " SEARCH_WEIGHTS ")"
-	    " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
-	    " JOIN feeds f ON f.id = i.feed_id"
-	    " WHERE items_fts MATCH ?9 AND" ITEM_FILTERS
-	    " ORDER BY bm25(items_fts, " SEARCH_WEIGHTS "),"
-	    " coalesce(i.published, i.first_seen) DESC, i.id DESC LIMIT ?6",
+	/* The search index (store_fts.h) is to match items lo..hi. */
+	[ST_FTS_NOTE] = "INSERT INTO fts_todo (lo, hi) VALUES (?1, ?2)",
+	[ST_FTS_NOTE_FEED] = "INSERT INTO fts_todo (lo, hi)"
+	    " SELECT id, id FROM items WHERE feed_id = ?1",
+	[ST_FTS_PRUNE] = "DELETE FROM fts_todo WHERE seq <= ?1",
+	[ST_FTS_PENDING] = "SELECT count(*) FROM fts_todo WHERE seq > ?1",
 	/* ?2 the column (read or starred), ?3 its new value. */
 	[ST_STORY_MARK] = "UPDATE items SET"
 	    " read = CASE WHEN ?2 = 'read' THEN ?3 ELSE read END,"
@@ -636,26 +631,25 @@ static const char *const store_sql[ST_COUNT] = {
 	    " WHERE new_id = ?1",
 };
 
+/*
+ * ?9 an FTS5 query; best match first, then newest.  Runs on a connection
+ * to the search index (store_fts.h), where the store is attached: the
+ * tables other than items_fts are the store's.
+ */
+static const char SEARCH_SQL[] = "SELECT " ITEM_FIELDS ","
+    " snippet(items_fts, -1, " SEARCH_MARK_ON ", " SEARCH_MARK_OFF ","
+    " '\u2026', " SEARCH_SNIPPET_TOKENS "),"
+    " bm25(items_fts, " SEARCH_WEIGHTS ")"
+    " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
+    " JOIN feeds f ON f.id = i.feed_id"
+    " WHERE items_fts MATCH ?9 AND" ITEM_FILTERS
+    " ORDER BY bm25(items_fts, " SEARCH_WEIGHTS "),"
+    " coalesce(i.published, i.first_seen) DESC, i.id DESC LIMIT ?6";
+
 /* A growable list of ids. */
 struct idlist {
 	int64_t	*v;
 	size_t	 n, cap;
-};
-
-/*
- * An item waiting for the search index, with the plain text of its
- * summary when it came with one (NULL: fts_flush works it out).  text
- * belongs to the document being committed, which outlives the flush.
- */
-struct fts_entry {
-	int64_t		 id;
-	const char	*text;
-	size_t		 seq;		/* order queued: the last copy wins */
-};
-
-struct fts_list {
-	struct fts_entry *v;
-	size_t		 n, cap;
 };
 
 struct store {
@@ -676,7 +670,15 @@ struct store {
 	/* Whether the feed of the commit under way clusters (0: not known). */
 	int64_t		 cl_feed;
 	int		 cl_feed_on;
-	struct fts_list	 fts_pending;	/* items to index before the commit */
+	/* New items of the commit under way, noted at its end (0: none). */
+	int64_t		 fts_lo, fts_hi;
+	int		 fts_noted;	/* this transaction made notes */
+	struct store_fts *fts;		/* the indexer to kick, or NULL */
+	int64_t		 fts_pruned;	/* notes up to here are deleted */
+	char		*path;
+	/* Searches: a connection to the index, opened on first use. */
+	sqlite3		*sdb;
+	sqlite3_stmt	*search;
 };
 
 /*
@@ -734,14 +736,20 @@ stmt_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-/* sqlite3_step, recording the message of anything but a row or the end. */
+/*
+ * sqlite3_step, recording the message of anything but a row or the end
+ * (from the statement's own connection: searches run on the index's).
+ */
 static int
 stmt_step(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
+	sqlite3 *db = sqlite3_db_handle(st);
 
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		store_dberr(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_seterr(s, "%s", sqlite3_errmsg(db));
+		s->code = sqlite3_errcode(db) & 0xff;
+	}
 	return rc;
 }
 
@@ -923,7 +931,12 @@ store_set_cache(struct store *s, int kib)
 static int
 tx_commit(struct store *s)
 {
-	return stmt_exec(s, s->st[ST_COMMIT]);
+	if (stmt_exec(s, s->st[ST_COMMIT]) != STORE_OK)
+		return STORE_ERR;
+	if (s->fts_noted && s->fts != NULL)
+		store_fts_kick(s->fts);
+	s->fts_noted = 0;
+	return STORE_OK;
 }
 
 /*
@@ -952,11 +965,37 @@ sync_full(struct store *s)
 	memcpy(s->err, saved, sizeof(saved));
 }
 
+void
+store_set_indexer(struct store *s, struct store_fts *fts)
+{
+	s->fts = fts;
+}
+
+/*
+ * Deletes the notes the search index has taken in.  A failure only
+ * leaves them for the next time: it is not the caller's error.
+ */
+static void
+fts_prune(struct store *s)
+{
+	char saved[STORE_ERR_LEN];
+	int64_t done;
+
+	if (s->fts == NULL || (done = store_fts_done(s->fts)) <= s->fts_pruned)
+		return;
+	memcpy(saved, s->err, sizeof(saved));
+	sqlite3_bind_int64(s->st[ST_FTS_PRUNE], 1, done);
+	if (stmt_exec(s, s->st[ST_FTS_PRUNE]) == STORE_OK)
+		s->fts_pruned = done;
+	memcpy(s->err, saved, sizeof(saved));
+}
+
 int
 store_sync(struct store *s)
 {
 	int rc;
 
+	fts_prune(s);
 	if (!s->unsynced)
 		return STORE_OK;
 	/* A checkpoint syncs the WAL before it copies it into the database. */
@@ -980,7 +1019,8 @@ tx_rollback(struct store *s)
 	/* The clustering index may hold what is undone: rebuild it. */
 	cluster_free(s->cl);
 	s->cl = NULL;
-	s->fts_pending.n = 0;
+	s->fts_lo = s->fts_hi = 0;
+	s->fts_noted = 0;
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	memcpy(saved, s->err, sizeof(saved));
@@ -1101,6 +1141,15 @@ store_functions(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+int
+store_db_setup(sqlite3 *db, char *err, size_t errlen)
+{
+	if (store_configure(db, err, errlen) == -1 ||
+	    store_functions(db, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 /* Brings the schema to STORE_VERSION, one transaction per step. */
 static int
 store_migrate(sqlite3 *db, char *err, size_t errlen)
@@ -1161,10 +1210,13 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, store_busy, s);
-	if (store_configure(s->db, err, errlen) == -1 ||
-	    store_functions(s->db, err, errlen) == -1 ||
+	if (store_db_setup(s->db, err, errlen) == -1 ||
 	    store_migrate(s->db, err, errlen) == -1)
 		goto fail;
+	if ((s->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	for (i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
@@ -1186,7 +1238,9 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	cluster_free(s->cl);
-	free(s->fts_pending.v);
+	sqlite3_finalize(s->search);
+	sqlite3_close(s->sdb);
+	free(s->path);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL) {
@@ -1342,176 +1396,39 @@ story_tidy(struct store *s, int64_t story)
 	return stmt_exec(s, s->st[ST_STORY_REFRESH]);
 }
 
-/*
- * Copies an item's text into the search index; inside a transaction.
- * The plain text of the summary a parser worker worked out is what the
- * index gets, unless the summary is stored cut (STORE_MAX_SUMMARY): the
- * index holds the text of what is stored.
- */
+/* Notes that the search index is to match items lo..hi; in a tx. */
 static int
-fts_queue(struct store *s, int64_t item, const struct feed_item *it)
+fts_note(struct store *s, int64_t lo, int64_t hi)
 {
-	struct fts_list *l = &s->fts_pending;
-	struct fts_entry *e;
-
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-
-		if (ncap > SIZE_MAX / sizeof(*e) ||
-		    (e = realloc(l->v, ncap * sizeof(*e))) == NULL) {
-			store_seterr(s, "out of memory");
-			return STORE_ERR;
-		}
-		l->v = e;
-		l->cap = ncap;
-	}
-	e = &l->v[l->n];
-	e->id = item;
-	e->seq = l->n++;
-	e->text = NULL;
-	if (it->derived.set && it->summary != NULL &&
-	    strlen(it->summary) <= STORE_MAX_SUMMARY)
-		e->text = it->derived.summary_text;
+	sqlite3_bind_int64(s->st[ST_FTS_NOTE], 1, lo);
+	sqlite3_bind_int64(s->st[ST_FTS_NOTE], 2, hi);
+	if (stmt_exec(s, s->st[ST_FTS_NOTE]) != STORE_OK)
+		return STORE_ERR;
+	s->fts_noted = 1;
 	return STORE_OK;
 }
 
-/* By id, then in the order queued. */
-static int
-fts_entry_cmp(const void *a, const void *b)
-{
-	const struct fts_entry *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The JSON list of [id, text] fts_flush binds, built by hand. */
-struct fts_json {
-	char	*p;
-	size_t	 len, cap;
-};
-
-/* Bytes of s as the contents of a JSON string. */
-static size_t
-json_escaped_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '"' || *s == '\\')
-			n += 2;
-		else if ((unsigned char)*s < 0x20)
-			n += sizeof("\\u0000") - 1;
-		else
-			n++;
-	return n;
-}
-
-/* Appends ,[id,"text"] (or null); need: the bytes it takes at most. */
-static int
-fts_json_add(struct fts_json *j, int64_t id, const char *text, size_t need)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t ncap;
-	char *np, *p;
-
-	if (j->len + need + 1 > j->cap) {
-		ncap = j->cap ? j->cap : FTS_JSON_START;
-		while (ncap < j->len + need + 1)
-			ncap *= 2;
-		if ((np = realloc(j->p, ncap)) == NULL)
-			return -1;
-		j->p = np;
-		j->cap = ncap;
-	}
-	p = j->p + j->len;
-	p += snprintf(p, j->cap - j->len, "%c[%" PRId64 ",", j->len > 0 ?
-	    ',' : '[', id);
-	if (text == NULL) {
-		memcpy(p, "null", sizeof("null") - 1);
-		p += sizeof("null") - 1;
-	} else {
-		*p++ = '"';
-		for (; *text != '\0'; text++) {
-			unsigned char c = (unsigned char)*text;
-
-			if (c == '"' || c == '\\') {
-				*p++ = '\\';
-				*p++ = (char)c;
-			} else if (c < 0x20) {
-				memcpy(p, "\\u00", sizeof("\\u00") - 1);
-				p += sizeof("\\u00") - 1;
-				*p++ = hex[c >> 4];
-				*p++ = hex[c & 0xf];
-			} else
-				*p++ = (char)c;
-		}
-		*p++ = '"';
-	}
-	*p++ = ']';
-	j->len = (size_t)(p - j->p);
-	return 0;
-}
-
-/* Runs ST_FTS_SYNC on the list so far and empties it. */
-static int
-fts_json_exec(struct store *s, struct fts_json *j)
-{
-	int rc;
-
-	j->p[j->len++] = ']';
-	sqlite3_bind_text(s->st[ST_FTS_SYNC], 1, j->p, (int)j->len,
-	    SQLITE_STATIC);
-	rc = stmt_exec(s, s->st[ST_FTS_SYNC]);
-	j->len = 0;
-	return rc;
-}
-
 /*
- * Indexes the queued items in one statement (one per FTS_BATCH_BYTES of
- * text, under STORE_MAX_LENGTH).  FTS5 writes its pending terms out at
- * every statement's savepoint, so a statement per item made a tiny
- * index segment per item to merge later: a fifth of the first poll's
- * time.  An item queued twice (a feed that repeats it) is indexed once,
- * with its last text, the one stored.
+ * A new item of the commit under way.  One writer at a time and rowids
+ * that only grow make a commit's new items a run of ids: one note for
+ * all (fts_note_new), rather than a row per item.
  */
-static int
-fts_flush(struct store *s)
+static void
+fts_new_item(struct store *s, int64_t id)
 {
-	struct fts_list *l = &s->fts_pending;
-	struct fts_json j = { NULL, 0, 0 };
-	const char *text;
-	size_t i, need;
-	int rc = STORE_OK;
+	if (s->fts_lo == 0 || id < s->fts_lo)
+		s->fts_lo = id;
+	if (id > s->fts_hi)
+		s->fts_hi = id;
+}
 
-	if (l->n == 0)
-		return STORE_OK;
-	qsort(l->v, l->n, sizeof(*l->v), fts_entry_cmp);
-	for (i = 0; i < l->n && rc == STORE_OK; i++) {
-		if (i + 1 < l->n && l->v[i + 1].id == l->v[i].id)
-			continue;	/* a later copy follows */
-		text = l->v[i].text;
-		need = FTS_JSON_PAIR + (text != NULL ?
-		    json_escaped_len(text) : 0);
-		if (need > FTS_BATCH_BYTES) {
-			/* Too big for a batch: the SQL works it out instead. */
-			text = NULL;
-			need = FTS_JSON_PAIR;
-		}
-		if (j.len > 0 && j.len + need > FTS_BATCH_BYTES)
-			rc = fts_json_exec(s, &j);
-		if (rc == STORE_OK &&
-		    fts_json_add(&j, l->v[i].id, text, need) == -1) {
-			store_seterr(s, "out of memory");
-			rc = STORE_ERR;
-		}
-	}
-	if (rc == STORE_OK && j.len > 0)
-		rc = fts_json_exec(s, &j);
-	free(j.p);
-	l->n = 0;
-	return rc;
+static int
+fts_note_new(struct store *s)
+{
+	int64_t lo = s->fts_lo, hi = s->fts_hi;
+
+	s->fts_lo = s->fts_hi = 0;
+	return lo == 0 ? STORE_OK : fts_note(s, lo, hi);
 }
 
 /* Deletes a feed, its items and tags, then tidies their stories; in a tx. */
@@ -1534,9 +1451,11 @@ feed_delete_tx(struct store *s, int64_t id)
 		rc = STORE_ERR;
 		goto done;
 	}
-	sqlite3_bind_int64(s->st[ST_FTS_FEED_DELETE], 1, id);
-	if ((rc = stmt_exec(s, s->st[ST_FTS_FEED_DELETE])) != STORE_OK)
+	/* Its items leave the search index too. */
+	sqlite3_bind_int64(s->st[ST_FTS_NOTE_FEED], 1, id);
+	if ((rc = stmt_exec(s, s->st[ST_FTS_NOTE_FEED])) != STORE_OK)
 		goto done;
+	s->fts_noted = 1;
 	sqlite3_bind_int64(s->st[ST_FEED_DELETE], 1, id);
 	if ((rc = stmt_exec(s, s->st[ST_FEED_DELETE])) != STORE_OK)
 		goto done;
@@ -2266,7 +2185,7 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 			goto done;
 		}
 		stats->updated++;
-		if ((rc = fts_queue(s, id, it)) != STORE_OK)
+		if ((rc = fts_note(s, id, id)) != STORE_OK)
 			goto done;
 		/* Its title or time may be the story's. */
 		if (story != 0)
@@ -2303,12 +2222,11 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		sqlite3_bind_double(st, 17, m.score);
 		bind_text(st, 18, why, STORE_MAX_JSON);
 	}
-	if ((rc = stmt_exec(s, st)) != STORE_OK ||
-	    (rc = fts_queue(s, sqlite3_last_insert_rowid(s->db), it)) !=
-	    STORE_OK)
+	if ((rc = stmt_exec(s, st)) != STORE_OK)
 		goto done;
 	stats->added++;
 	id = sqlite3_last_insert_rowid(s->db);
+	fts_new_item(s, id);
 	if (m.merged != 0)
 		merge_report(stats, &m, id);
 	if (fresh)
@@ -2393,7 +2311,7 @@ store_commit_fetch(struct store *s, const struct store_fetch *f,
 		rc = item_upsert(s, f->feed_id, f->fetched_at, &doc->items[i],
 		    &local);
 	if (rc == STORE_OK)
-		rc = fts_flush(s);
+		rc = fts_note_new(s);
 	if (rc == STORE_OK && local.added > 0)
 		rc = batch_stamp(s, f->feed_id, &local.batch);
 	if (rc != STORE_OK)
@@ -2601,6 +2519,23 @@ feed_json(struct store *s, sqlite3_stmt *st, json_t **out)
 	return STORE_OK;
 }
 
+/*
+ * Changes not yet searchable: notes not taken in, and while the index is
+ * being built, every item (items: how many there are).
+ */
+static int64_t
+fts_pending(struct store *s, int64_t items)
+{
+	sqlite3_stmt *st = s->st[ST_FTS_PENDING];
+	int64_t done = store_fts_done(s->fts), n = 0;
+
+	sqlite3_bind_int64(st, 1, done);
+	if (stmt_step(s, st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	return n + (done < 0 ? items : 0);
+}
+
 int
 store_json_status(struct store *s, json_t *obj)
 {
@@ -2612,6 +2547,10 @@ store_json_status(struct store *s, json_t *obj)
 		bad |= json_object_set_new(obj, "items", jint(st, 1));
 		bad |= json_object_set_new(obj, "stories", jint(st, 2));
 		bad |= json_object_set_new(obj, "unread", jint(st, 3));
+		if (s->fts != NULL)
+			bad |= json_object_set_new(obj, "search_pending",
+			    json_integer(fts_pending(s,
+			    sqlite3_column_int64(st, 1))));
 		if (bad)
 			store_seterr(s, "out of memory");
 	}
@@ -3010,11 +2949,33 @@ fts_query(const char *in)
 	return out;
 }
 
+/* The connection to the search index and its statement, made once. */
+static int
+search_open(struct store *s)
+{
+	char err[STORE_ERR_LEN];
+
+	if (s->search != NULL)
+		return STORE_OK;
+	if (s->sdb == NULL &&
+	    (s->sdb = store_fts_reader(s->path, err, sizeof(err))) == NULL) {
+		store_seterr(s, "%s", err);
+		return STORE_ERR;
+	}
+	if (sqlite3_prepare_v3(s->sdb, SEARCH_SQL, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->search, NULL) != SQLITE_OK) {
+		store_seterr(s, "cannot prepare the search: %s",
+		    sqlite3_errmsg(s->sdb));
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 int
 store_json_search(struct store *s, const char *words,
     const struct store_query *q, json_t **out)
 {
-	sqlite3_stmt *st = s->st[ST_SEARCH];
+	sqlite3_stmt *st;
 	char *fq;
 	int rc;
 
@@ -3023,6 +2984,11 @@ store_json_search(struct store *s, const char *words,
 		store_seterr(s, "no words to search for");
 		return STORE_INVALID;
 	}
+	if ((rc = search_open(s)) != STORE_OK) {
+		free(fq);
+		return rc;
+	}
+	st = s->search;
 	bind_query(st, q);
 	bind_text(st, 9, fq, STORE_MAX_SHORT);
 	rc = items_collect(s, st, 1, out);

@@ -137,6 +137,14 @@ int	 store_set_cache(struct store *, int kib);
  * the scheduler calls this within a second of them.
  */
 int	 store_sync(struct store *);
+/*
+ * The search indexer (store_fts.h) this store's commits kick, whose
+ * progress store_sync() prunes the notes by and /v1/status reports as
+ * search_pending.  NULL (the default): none; searches still read the
+ * index as far as it got.
+ */
+struct store_fts;
+void	 store_set_indexer(struct store *, struct store_fts *);
 
 /* Feeds */
 int	 store_feed_add(struct store *, const char *url, const char *title,

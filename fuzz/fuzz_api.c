@@ -21,6 +21,7 @@
 #include "api.h"
 #include "sched.h"
 #include "store.h"
+#include "store_fts.h"
 
 #define FUZZ_API_MAX	(256 * 1024)	/* past API_MAX_REQUEST, to hit 413 */
 #define FUZZ_API_SPINS	20000		/* loop turns before giving up */
@@ -72,7 +73,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/fuzz.db", dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", dir);
 	loop = EV_DEFAULT;
-	if ((store = store_open(dbpath, err, sizeof(err))) == NULL) {
+	if ((store = store_open(dbpath, err, sizeof(err))) == NULL ||
+	    store_fts_catch_up(dbpath, err, sizeof(err)) != 0) {
 		fprintf(stderr, "store_open: %s\n", err);
 		abort();
 	}

@@ -144,3 +144,9 @@ class Daemon:
 
     def feeds(self):
         return self.json("feeds")["feeds"]
+
+    def wait_indexed(self, timeout=30):
+        """Until the search index has every committed change (it is
+        written by its own thread a moment after each commit)."""
+        return wait_for(lambda: self.json("status").get("search_pending")
+                        == 0, timeout)

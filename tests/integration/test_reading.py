@@ -327,6 +327,7 @@ t.check(r.returncode == 0 and r.stdout == b"" and b"no failing" in r.stderr,
         "feeds --errors with none failing", r.stderr)
 
 # ---- search -----------------------------------------------------------------
+t.check(d.wait_indexed(), "the search index catches up (search_pending 0)")
 hits = d.json("search", "zelenskiy")["items"]
 t.check(len(hits) > 2, "search finds items", len(hits))
 t.check(all("\x02" in h["snippet"] and "\x03" in h["snippet"] for h in hits),

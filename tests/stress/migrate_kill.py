@@ -37,7 +37,7 @@ c = sqlite3.connect(old)
 c.executescript("""
 DROP INDEX feeds_last_batch; DROP INDEX items_story;
 CREATE INDEX items_story ON items(story_id);
-DROP TABLE items_fts; DROP TABLE bookmarks;
+DROP TABLE fts_todo; DROP TABLE bookmarks;
 ALTER TABLE items DROP COLUMN batch; ALTER TABLE feeds DROP COLUMN last_batch;
 ALTER TABLE items DROP COLUMN cluster_score;
 ALTER TABLE items DROP COLUMN cluster_terms;

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "sched.h"
 #include "store.h"
+#include "store_fts.h"
 #include "util.h"
 #include "test.h"
 
@@ -149,6 +150,8 @@ srv_main(const char *dbpath, int ready)
 
 	if ((store = store_open(dbpath, err, sizeof(err))) == NULL)
 		fprintf(stderr, "store_open: %s\n", err);
+	else if (store_fts_catch_up(dbpath, err, sizeof(err)) != 0)
+		fprintf(stderr, "store_fts_catch_up: %s\n", err);
 	else {
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.store = store;

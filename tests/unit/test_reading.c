@@ -15,6 +15,7 @@
 #include "test.h"
 #include "feed.h"
 #include "store.h"
+#include "store_fts.h"
 #include "util.h"
 
 #define T0	INT64_C(1782538060)
@@ -68,13 +69,23 @@ commit_doc(struct store *s, int64_t feed, const struct feed_doc *d,
 	return store_commit_fetch(s, &f, NULL);
 }
 
-/* The search result for words with q (NULL: no filter), or NULL. */
+/*
+ * The search result for words with q (NULL: no filter), or NULL; with
+ * the index brought up to date first unless stale (the daemon's indexer
+ * thread does that a moment after each commit).
+ */
 static json_t *
-search(struct store *s, const char *words, const struct store_query *q)
+search_as_is(struct store *s, const char *words, const struct store_query *q,
+    int stale)
 {
 	struct store_query none;
+	char err[256];
 	json_t *v = NULL;
 
+	if (!stale && store_fts_catch_up(dbpath, err, sizeof(err)) != 0) {
+		fprintf(stderr, "store_fts_catch_up: %s\n", err);
+		return NULL;
+	}
 	memset(&none, 0, sizeof(none));
 	none.since = none.until = TIME_NONE;
 	if (store_json_search(s, words, q != NULL ? q : &none, &v) !=
@@ -83,17 +94,22 @@ search(struct store *s, const char *words, const struct store_query *q)
 	return v;
 }
 
+#define search(s, words, q)	search_as_is((s), (words), (q), 0)
+
 /* Number of search hits, or -1 on error. */
 static long long
-hits(struct store *s, const char *words, const struct store_query *q)
+hits_as_is(struct store *s, const char *words, const struct store_query *q,
+    int stale)
 {
-	json_t *v = search(s, words, q);
+	json_t *v = search_as_is(s, words, q, stale);
 	long long n = v != NULL ?
 	    (long long)json_array_size(json_object_get(v, "items")) : -1;
 
 	json_decref(v);
 	return n;
 }
+
+#define hits(s, words, q)	hits_as_is((s), (words), (q), 0)
 
 /* The first search hit for words, as a new reference. */
 static json_t *
@@ -313,12 +329,115 @@ test_edit(struct store *s, int64_t a, int64_t b)
 	CHECK_INT(store_feed_pause(s, 999999, 1), STORE_NOTFOUND);
 }
 
+/* Rows of a one-number query on the store, or -1. */
+static long long
+sql_count(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The search_pending of /v1/status, or -1. */
+static long long
+search_pending(struct store *s)
+{
+	json_t *o = json_object();
+	long long n = -1;
+
+	if (o != NULL && store_json_status(s, o) == STORE_OK &&
+	    json_is_integer(json_object_get(o, "search_pending")))
+		n = json_integer_value(json_object_get(o, "search_pending"));
+	json_decref(o);
+	return n;
+}
+
+/* Rewrites the index file with text that is not a database. */
+static int
+spoil_index(void)
+{
+	char path[sizeof(dbpath) + 16];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s.search", dbpath);
+	unlink(path);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	ok = fputs("not a database, not even close\n", f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The index in its own database is behind the store until caught up. */
+static void
+test_index_lag(struct store *s, int64_t *f)
+{
+	struct feed_doc d;
+
+	CHECK_INT(store_feed_add(s, "https://example.net/c.xml", NULL, NULL,
+	    0, f), STORE_OK);
+	feed_doc_init(&d);
+	add_item(&d, "z1", "Zeppelin lands in Friedrichshafen", "Slowly.",
+	    T0 + 900);
+	CHECK_INT(commit_doc(s, *f, &d, T0 + 900), STORE_OK);
+	feed_doc_free(&d);
+	CHECK_INT(hits_as_is(s, "zeppelin", NULL, 1), 0);
+	CHECK_INT(hits(s, "zeppelin", NULL), 1);
+}
+
+/*
+ * The indexer thread keeps the index up: a commit kicks it, status says
+ * what it has left, its notes are pruned once taken in.
+ */
+static void
+test_indexer(struct store *s, int64_t f)
+{
+	struct store_fts *fts;
+	struct feed_doc d;
+	char err[256];
+	int i;
+
+	/* The thread: a commit kicks it, status counts what it has left. */
+	if ((fts = store_fts_start(dbpath, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "store_fts_start: %s\n", err);
+		CHECK(0);
+		return;
+	}
+	store_set_indexer(s, fts);
+	feed_doc_init(&d);
+	add_item(&d, "z2", "Airship museum reopens", "Quietly.", T0 + 960);
+	CHECK_INT(commit_doc(s, f, &d, T0 + 960), STORE_OK);
+	feed_doc_free(&d);
+	for (i = 0; i < 500 && search_pending(s) != 0; i++)
+		usleep(10 * 1000);
+	CHECK_INT(search_pending(s), 0);
+	CHECK_INT(hits_as_is(s, "airship", NULL, 1), 1);
+	CHECK(sql_count("SELECT count(*) FROM fts_todo") > 0);
+	CHECK_INT(store_sync(s), STORE_OK);
+	CHECK_INT(sql_count("SELECT count(*) FROM fts_todo"), 0);
+	/* A deleted feed's items leave the index the same way. */
+	CHECK_INT(store_feed_delete(s, f), STORE_OK);
+	for (i = 0; i < 500 && search_pending(s) != 0; i++)
+		usleep(10 * 1000);
+	CHECK_INT(hits_as_is(s, "airship OR zeppelin", NULL, 1), 0);
+	store_set_indexer(s, NULL);
+	store_fts_stop(fts);
+}
+
 int
 main(void)
 {
 	struct store *s;
 	char err[256];
-	int64_t a = 0, b = 0;
+	int64_t a = 0, b = 0, c = 0;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tidings-reading-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL) {
@@ -352,7 +471,7 @@ main(void)
 	 */
 	CHECK(sql_exec("DROP INDEX feeds_last_batch; DROP INDEX items_story; "
 	    "CREATE INDEX items_story ON items(story_id); "
-	    "DROP TABLE items_fts; DROP TABLE bookmarks; "
+	    "DROP TABLE fts_todo; DROP TABLE bookmarks; "
 	    "ALTER TABLE items DROP COLUMN batch; "
 	    "ALTER TABLE feeds DROP COLUMN last_batch; "
 	    "ALTER TABLE items DROP COLUMN cluster_score; "
@@ -374,8 +493,22 @@ main(void)
 		CHECK(s != NULL);
 		goto done;
 	}
+	/* The old index is not of this database any more: built anew. */
 	CHECK_INT(hits(s, "baltic", NULL), 1);
 	CHECK_INT(hits(s, "tea", NULL), 1);
+	test_index_lag(s, &c);
+	store_close(s);
+
+	/* An index gone or damaged is built again from the items. */
+	CHECK_INT(spoil_index(), 0);
+	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		CHECK(s != NULL);
+		goto done;
+	}
+	CHECK_INT(hits(s, "zeppelin", NULL), 1);
+	CHECK_INT(hits(s, "baltic", NULL), 1);
+	test_indexer(s, c);
 	store_close(s);
  done:
 	snprintf(err, sizeof(err), "rm -rf '%s'", tmpdir);
