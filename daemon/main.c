@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <ev.h>
+#include <libxml/parser.h>
 
 #include "api.h"
 #include "cluster.h"
@@ -275,6 +276,11 @@ daemon_run(struct daemon_state *d)
 		log_err("cannot open the database %s: %s", d->conf.database, err);
 		return 1;
 	}
+	/*
+	 * html_text() runs libxml2 on the ingest and indexer threads: its
+	 * global set-up must happen once, here, before either starts.
+	 */
+	xmlInitParser();
 	/* Without its index the daemon still polls; searches fail. */
 	if ((d->fts = store_fts_start(d->conf.database, err, sizeof(err))) ==
 	    NULL)

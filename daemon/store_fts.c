@@ -36,7 +36,7 @@
 #define FTS_SUFFIX		".search"
 #define FTS_VERSION		1
 /* Notes taken in by one step: one transaction, one index segment. */
-#define FTS_STEP_NOTES		512
+#define FTS_STEP_NOTES		64
 /* Items a build step indexes. */
 #define FTS_BUILD_ITEMS		4096
 /*
@@ -60,50 +60,70 @@ static const char FTS_SCHEMA[] =
     "INSERT INTO progress VALUES (NULL, 0);"
     "PRAGMA user_version = 1;";
 
+/*
+ * Where a step keeps what it read from the store until it writes the
+ * index (see step()); in memory, at most FTS_STEP_NOTES notes' worth.
+ */
+static const char FTS_TEMP[] =
+    "PRAGMA temp_store = MEMORY;"
+    "CREATE TEMP TABLE fts_rows (id INTEGER PRIMARY KEY, title TEXT,"
+    "  summary TEXT);"
+    "CREATE TEMP TABLE fts_gone (id INTEGER PRIMARY KEY);";
+
 /* The statements of a step, prepared once per connection. */
 enum fts_stmt {
 	FS_PROGRESS,
-	FS_BUILT,
 	FS_NOTES_LAST,
 	FS_SEQ_MAX,
-	FS_DROP,
-	FS_ADD,
-	FS_SET_DONE,
 	FS_BUILD_LAST,
-	FS_BUILD_ADD,
-	FS_BUILD_SET,
+	FS_COPY_NOTES,
+	FS_COPY_GONE,
+	FS_COPY_BUILD,
+	FS_APPLY_GONE,
+	FS_APPLY_ROWS,
+	FS_CLEAR_ROWS,
+	FS_CLEAR_GONE,
+	FS_SET_DONE,
+	FS_SET_BUILT,
 	FS_COUNT
 };
 
 static const char *const fts_sql[FS_COUNT] = {
 	[FS_PROGRESS] = "SELECT done_seq, built_upto FROM progress",
-	[FS_BUILT] = "SELECT built_upto FROM progress",
 	/* The last note of this step: at most FTS_STEP_NOTES of them. */
 	[FS_NOTES_LAST] = "SELECT max(seq) FROM (SELECT seq FROM"
 	    " store.fts_todo WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
 	/* Every note ever made (AUTOINCREMENT remembers past prunes). */
 	[FS_SEQ_MAX] = "SELECT coalesce((SELECT seq FROM store.sqlite_sequence"
 	    " WHERE name = 'fts_todo'), 0)",
-	/* Rows of noted ranges whose item is gone. */
-	[FS_DROP] = "DELETE FROM items_fts WHERE rowid IN"
-	    " (SELECT f.rowid FROM store.fts_todo t"
-	    "  JOIN items_fts f ON f.rowid BETWEEN t.lo AND t.hi"
-	    "  WHERE t.seq > ?1 AND t.seq <= ?2"
-	    "  AND NOT EXISTS (SELECT 1 FROM store.items i"
-	    "   WHERE i.id = f.rowid))",
-	/* Noted items as they are now; one statement, one segment. */
-	[FS_ADD] = "INSERT OR REPLACE INTO items_fts (rowid, title, summary)"
-	    " SELECT i.id, i.title, html_text(i.summary) FROM store.items i"
+	/* The last item of the next build chunk. */
+	[FS_BUILD_LAST] = "SELECT max(id) FROM (SELECT id FROM store.items"
+	    " WHERE id > ?1 ORDER BY id LIMIT ?2)",
+	/* Noted items as they are now. */
+	[FS_COPY_NOTES] = "INSERT OR REPLACE INTO temp.fts_rows"
+	    " SELECT i.id, i.title, i.summary FROM store.items i"
 	    " WHERE i.id IN (SELECT j.id FROM store.fts_todo t"
 	    "  JOIN store.items j ON j.id BETWEEN t.lo AND t.hi"
 	    "  WHERE t.seq > ?1 AND t.seq <= ?2)",
-	[FS_SET_DONE] = "UPDATE progress SET done_seq = ?1",
-	[FS_BUILD_LAST] = "SELECT max(id) FROM (SELECT id FROM store.items"
-	    " WHERE id > ?1 ORDER BY id LIMIT ?2)",
-	[FS_BUILD_ADD] = "INSERT OR REPLACE INTO items_fts (rowid, title,"
-	    " summary) SELECT id, title, html_text(summary) FROM store.items"
+	/* Indexed rows of noted ranges whose item is gone. */
+	[FS_COPY_GONE] = "INSERT OR IGNORE INTO temp.fts_gone"
+	    " SELECT f.rowid FROM store.fts_todo t"
+	    " JOIN items_fts f ON f.rowid BETWEEN t.lo AND t.hi"
+	    " WHERE t.seq > ?1 AND t.seq <= ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM store.items i WHERE i.id = f.rowid)",
+	[FS_COPY_BUILD] = "INSERT OR REPLACE INTO temp.fts_rows"
+	    " SELECT id, title, summary FROM store.items"
 	    " WHERE id > ?1 AND id <= ?2",
-	[FS_BUILD_SET] = "UPDATE progress SET built_upto = ?1",
+	[FS_APPLY_GONE] = "DELETE FROM items_fts WHERE rowid IN"
+	    " (SELECT id FROM temp.fts_gone)",
+	/* One statement: FTS5 writes a segment per statement. */
+	[FS_APPLY_ROWS] = "INSERT OR REPLACE INTO items_fts (rowid, title,"
+	    " summary) SELECT id, title, html_text(summary) FROM temp.fts_rows",
+	[FS_CLEAR_ROWS] = "DELETE FROM temp.fts_rows",
+	[FS_CLEAR_GONE] = "DELETE FROM temp.fts_gone",
+	[FS_SET_DONE] = "UPDATE progress SET done_seq = ?1",
+	/* NULL: built. */
+	[FS_SET_BUILT] = "UPDATE progress SET built_upto = ?1",
 };
 
 /* A connection to the index, with the store attached. */
@@ -255,6 +275,8 @@ db_prepare(struct fts_db *f)
 {
 	int i;
 
+	if (sqlite3_exec(f->db, FTS_TEMP, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(f, "cannot make the index's work tables");
 	for (i = 0; i < FS_COUNT; i++)
 		if (sqlite3_prepare_v3(f->db, fts_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &f->st[i], NULL) != SQLITE_OK)
@@ -362,64 +384,18 @@ store_fts_reader(const char *store_path, char *err, size_t errlen)
 	return f.db;
 }
 
-/* Indexes the next items of a build; *more when there are others. */
-static int
-step_build(struct fts_db *f, int64_t done, int64_t built, int *more)
-{
-	int64_t last;
-	int rc;
-
-	if (done < 0) {
-		/* The mark, in the snapshot of the first chunk. */
-		if ((rc = query_int(f->st[FS_SEQ_MAX], &done)) != SQLITE_DONE)
-			return rc;
-		sqlite3_bind_int64(f->st[FS_SET_DONE], 1, done);
-		if ((rc = exec(f->st[FS_SET_DONE])) != SQLITE_DONE)
-			return rc;
-	}
-	sqlite3_bind_int64(f->st[FS_BUILD_LAST], 1, built);
-	sqlite3_bind_int64(f->st[FS_BUILD_LAST], 2, FTS_BUILD_ITEMS);
-	if ((rc = query_int(f->st[FS_BUILD_LAST], &last)) != SQLITE_DONE)
-		return rc;
-	if (last >= 0) {
-		sqlite3_bind_int64(f->st[FS_BUILD_ADD], 1, built);
-		sqlite3_bind_int64(f->st[FS_BUILD_ADD], 2, last);
-		if ((rc = exec(f->st[FS_BUILD_ADD])) != SQLITE_DONE)
-			return rc;
-		sqlite3_bind_int64(f->st[FS_BUILD_SET], 1, last);
-	}
-	/* With nothing left, built_upto becomes NULL: built. */
-	*more = 1;
-	return exec(f->st[FS_BUILD_SET]);
-}
-
-/* Takes in the next notes; *more when there are others. */
-static int
-step_notes(struct fts_db *f, int64_t done, int *more)
-{
-	int64_t last;
-	int rc, i;
-
-	sqlite3_bind_int64(f->st[FS_NOTES_LAST], 1, done);
-	sqlite3_bind_int64(f->st[FS_NOTES_LAST], 2, FTS_STEP_NOTES);
-	if ((rc = query_int(f->st[FS_NOTES_LAST], &last)) != SQLITE_DONE)
-		return rc;
-	if (last < 0)
-		return SQLITE_DONE;	/* caught up */
-	for (i = FS_DROP; i <= FS_ADD; i++) {
-		sqlite3_bind_int64(f->st[i], 1, done);
-		sqlite3_bind_int64(f->st[i], 2, last);
-		if ((rc = exec(f->st[i])) != SQLITE_DONE)
-			return rc;
-	}
-	sqlite3_bind_int64(f->st[FS_SET_DONE], 1, last);
-	*more = 1;
-	return exec(f->st[FS_SET_DONE]);
-}
+/* What a step does, decided and read in its first transaction. */
+struct plan {
+	int64_t	 done;		/* progress before it; -1: build not begun */
+	int	 building;
+	int64_t	 built;		/* building: the last item indexed so far */
+	int64_t	 mark;		/* building, done -1: the notes' mark */
+	int64_t	 last;		/* the last note or item it takes in; -1 */
+};
 
 /* The progress: -1 for done while it is being built. */
 static int
-progress(struct fts_db *f, int64_t *done, int *building)
+progress(struct fts_db *f, int64_t *done, int *building, int64_t *built)
 {
 	sqlite3_stmt *st = f->st[FS_PROGRESS];
 	int rc = sqlite3_step(st);
@@ -427,50 +403,130 @@ progress(struct fts_db *f, int64_t *done, int *building)
 	if (rc == SQLITE_ROW) {
 		*done = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int64(st, 0);
-		*building = *done < 0 ||
-		    sqlite3_column_type(st, 1) != SQLITE_NULL;
+		*built = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+		*building = *done < 0 || *built >= 0;
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
 	return rc;
 }
 
+/* Runs st with the range (?1, ?2]. */
+static int
+exec_range(sqlite3_stmt *st, int64_t from, int64_t to)
+{
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	return exec(st);
+}
+
+/* Decides the step and copies what it needs from the store. */
+static int
+collect(struct fts_db *f, struct plan *p)
+{
+	sqlite3_stmt *last = f->st[FS_NOTES_LAST];
+	int64_t from;
+	int rc;
+
+	if ((rc = progress(f, &p->done, &p->building, &p->built)) !=
+	    SQLITE_DONE)
+		return rc;
+	p->mark = p->done;
+	if (p->building) {
+		/* The mark and the first chunk: one snapshot. */
+		if (p->done < 0 && (rc = query_int(f->st[FS_SEQ_MAX],
+		    &p->mark)) != SQLITE_DONE)
+			return rc;
+		last = f->st[FS_BUILD_LAST];
+	}
+	from = p->building ? (p->built < 0 ? 0 : p->built) : p->done;
+	sqlite3_bind_int64(last, 1, from);
+	sqlite3_bind_int64(last, 2, p->building ? FTS_BUILD_ITEMS :
+	    FTS_STEP_NOTES);
+	if ((rc = query_int(last, &p->last)) != SQLITE_DONE || p->last < 0)
+		return rc;
+	if (p->building)
+		return exec_range(f->st[FS_COPY_BUILD], from, p->last);
+	if ((rc = exec_range(f->st[FS_COPY_NOTES], from, p->last)) !=
+	    SQLITE_DONE)
+		return rc;
+	return exec_range(f->st[FS_COPY_GONE], from, p->last);
+}
+
+/* Writes what collect() copied into the index, with the new progress. */
+static int
+apply(struct fts_db *f, struct plan *p)
+{
+	int rc;
+
+	if ((rc = exec(f->st[FS_APPLY_GONE])) != SQLITE_DONE ||
+	    (rc = exec(f->st[FS_APPLY_ROWS])) != SQLITE_DONE)
+		return rc;
+	if (!p->building) {
+		sqlite3_bind_int64(f->st[FS_SET_DONE], 1, p->last);
+		return exec(f->st[FS_SET_DONE]);
+	}
+	if (p->done < 0) {
+		sqlite3_bind_int64(f->st[FS_SET_DONE], 1, p->mark);
+		if ((rc = exec(f->st[FS_SET_DONE])) != SQLITE_DONE)
+			return rc;
+	}
+	if (p->last >= 0)
+		sqlite3_bind_int64(f->st[FS_SET_BUILT], 1, p->last);
+	return exec(f->st[FS_SET_BUILT]);	/* unbound: NULL, built */
+}
+
+/* Runs fn in a transaction of its own; SQLite's code. */
+static int
+in_tx(struct fts_db *f, int (*fn)(struct fts_db *, struct plan *),
+    struct plan *p)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return rc;
+	if ((rc = fn(f, p)) == SQLITE_DONE &&
+	    (rc = sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL)) ==
+	    SQLITE_OK)
+		return SQLITE_DONE;
+	db_fail(f, "cannot update the search index");
+	if (!sqlite3_get_autocommit(f->db))
+		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
 /*
- * One transaction of catch-up.  *more: call again.  *done_out: the
- * progress committed (-1 while building).  SQLite's code.
+ * One step of catch-up, in two transactions: the first copies the noted
+ * rows from a snapshot of the store into the work tables, the second
+ * indexes them.  The store's snapshot is held for the copy only, so
+ * the store's WAL can be checkpointed and restarted between steps;
+ * a snapshot held across the indexing kept it from ever restarting, and
+ * a WAL grown to gigabytes slowed every thread.  *more: call again.
+ * *done_out: the progress committed (-1 while building).
  */
 static int
 step(struct fts_db *f, int *more, int64_t *done_out)
 {
-	int64_t done, built;
+	struct plan p;
+	int64_t built;
 	int rc, building;
 
 	*more = 0;
-	/* Deferred: only the index is written, the store only read. */
-	if ((rc = sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL)) !=
-	    SQLITE_OK) {
-		db_fail(f, "cannot update the search index");
-		return rc;
+	memset(&p, 0, sizeof(p));
+	if ((rc = in_tx(f, collect, &p)) == SQLITE_DONE &&
+	    (p.building || p.last >= 0)) {
+		rc = in_tx(f, apply, &p);
+		*more = rc == SQLITE_DONE;
 	}
-	if ((rc = progress(f, &done, &building)) == SQLITE_DONE) {
-		if (!building)
-			rc = step_notes(f, done, more);
-		else if ((rc = query_int(f->st[FS_BUILT], &built)) ==
-		    SQLITE_DONE)
-			rc = step_build(f, done, built < 0 ? 0 : built, more);
-	}
+	exec(f->st[FS_CLEAR_ROWS]);
+	exec(f->st[FS_CLEAR_GONE]);
 	if (rc == SQLITE_DONE &&
-	    (rc = sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL)) ==
-	    SQLITE_OK && (rc = progress(f, &done, &building)) ==
-	    SQLITE_DONE) {
-		*done_out = building ? -1 : done;
-		return rc;
-	}
-	db_fail(f, "cannot update the search index");
-	if (!sqlite3_get_autocommit(f->db))
-		sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
-	*more = 0;
-	return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_ERROR : rc;
+	    (rc = progress(f, done_out, &building, &built)) == SQLITE_DONE &&
+	    building)
+		*done_out = -1;
+	return rc;
 }
 
 int
@@ -563,6 +619,18 @@ fts_main(void *arg)
 	return NULL;
 }
 
+/* The progress committed before the start, for store_fts_done(). */
+static int64_t
+start_done(struct fts_db *f)
+{
+	int64_t done, built;
+	int building;
+
+	if (progress(f, &done, &building, &built) != SQLITE_DONE || building)
+		return -1;
+	return done;
+}
+
 struct store_fts *
 store_fts_start(const char *store_path, char *err, size_t errlen)
 {
@@ -579,7 +647,7 @@ store_fts_start(const char *store_path, char *err, size_t errlen)
 		free(x);
 		return NULL;
 	}
-	atomic_init(&x->done, -1);
+	atomic_init(&x->done, start_done(&x->f));
 	x->kicked = 1;		/* what was noted before the start */
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_cond_init(&x->cv, NULL);
