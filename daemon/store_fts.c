@@ -44,6 +44,8 @@
  * poll commits makes one segment rather than one each (ns).
  */
 #define FTS_SETTLE_NS		(100L * 1000 * 1000)
+/* At a stop, how long the thread may go on taking in notes (seconds). */
+#define FTS_STOP_S		5
 /* After a failed step, the next try (seconds). */
 #define FTS_RETRY_S		5
 #define FTS_NS			(1000L * 1000 * 1000)
@@ -595,31 +597,44 @@ stopping(struct store_fts *x)
 	return stop;
 }
 
+/*
+ * Catches up step by step until there is nothing left, the thread is
+ * told to stop (when until is 0) or until has passed; 0, or -1 after a
+ * failed step.
+ */
+static int
+catch_up(struct store_fts *x, time_t until, int *warned)
+{
+	int64_t done;
+	int more = 1;
+
+	while (more && (until != 0 ? time(NULL) < until : !stopping(x))) {
+		if (step(&x->f, &more, &done) != SQLITE_DONE) {
+			if (!*warned)
+				log_err("search index: %s; trying again every "
+				    "%d s", x->f.err, FTS_RETRY_S);
+			*warned = 1;
+			return -1;
+		}
+		if (*warned)
+			log_info("search index: updated again");
+		*warned = 0;
+		atomic_store(&x->done, done);
+	}
+	return 0;
+}
+
 static void *
 fts_main(void *arg)
 {
 	struct store_fts *x = arg;
-	int64_t done;
-	int more, rc, failed = 0, warned = 0;
+	int failed = 0, warned = 0;
 
-	while (wait_kick(x, failed)) {
-		more = 1;
-		failed = 0;
-		while (more && !stopping(x)) {
-			if ((rc = step(&x->f, &more, &done)) != SQLITE_DONE) {
-				if (!warned)
-					log_err("search index: %s; trying "
-					    "again every %d s", x->f.err,
-					    FTS_RETRY_S);
-				warned = failed = 1;
-				break;
-			}
-			if (warned)
-				log_info("search index: updated again");
-			warned = 0;
-			atomic_store(&x->done, done);
-		}
-	}
+	while (wait_kick(x, failed))
+		failed = catch_up(x, 0, &warned) == -1;
+	/* What the last commits noted, so a restart finds the index current. */
+	if (!failed)
+		(void)catch_up(x, time(NULL) + FTS_STOP_S, &warned);
 	return NULL;
 }
 

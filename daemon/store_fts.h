@@ -50,7 +50,10 @@ void	 store_fts_kick(struct store_fts *);
  * index is still being built.  Any thread.
  */
 int64_t	 store_fts_done(struct store_fts *);
-/* Stops the thread after its current step and closes.  NULL ok. */
+/*
+ * Stops the thread once it has taken in what is noted (for at most a
+ * few seconds: the rest waits for the next start) and closes.  NULL ok.
+ */
 void	 store_fts_stop(struct store_fts *);
 
 /*

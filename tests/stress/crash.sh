@@ -66,9 +66,33 @@ total=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"
 echo "farm: $nfeeds feeds, $total items;" \
     "stored after the last kill: $items items from $feeds polled feeds;" \
     "$(( $(date +%s) - start )) s"
-if [ "$rc" -eq 0 ]; then
-	echo "$iterations passed, 0 failed"
+
+# The search index survived the kills too: once the daemon has caught up
+# (search_pending 0), it holds exactly the stored items.
+./daemon/tidingsd -c "$tmp/tidings.conf" 2>/dev/null &
+daemon=$!
+pending=
+i=0
+while [ "$i" -lt 600 ] && [ "$pending" != 0 ]; do
+	sleep 0.1
+	i=$((i + 1))
+	pending=$(./client/tidings -s "$tmp/tidingsd.sock" status --json \
+	    2>/dev/null | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin).get("search_pending"))' \
+	    2>/dev/null)
+done
+kill "$daemon"
+wait "$daemon"
+stray=$(sqlite3 "$tmp/feeds.db" "ATTACH '$tmp/feeds.db.search' AS s;
+    SELECT (SELECT count(*) FROM items WHERE id NOT IN
+      (SELECT rowid FROM s.items_fts)) +
+    (SELECT count(*) FROM s.items_fts WHERE rowid NOT IN
+      (SELECT id FROM items))")
+echo "search index after the kills: pending $pending, $stray items differ"
+if [ "$rc" -eq 0 ] && [ "$pending" = 0 ] && [ "$stray" = 0 ]; then
+	echo "$((iterations + 1)) passed, 0 failed"
 else
 	echo "0 passed, 1 failed"
+	rc=1
 fi
 exit "$rc"
