@@ -49,8 +49,13 @@
 /* After a failed step, the next try (seconds). */
 #define FTS_RETRY_S		5
 #define FTS_NS			(1000L * 1000 * 1000)
-/* The index connection's page cache, KiB (negative: KiB to SQLite). */
+/*
+ * Page caches, in KiB (negative: KiB to SQLite): the index's, where
+ * FTS5 merges segments, and the store's, read once per row (the peak
+ * RSS goal is 64 MB at 10,000 feeds).
+ */
 #define FTS_CACHE_KIB		"-1024"
+#define FTS_STORE_CACHE_KIB	"-256"
 #define FTS_ERR_LEN		256
 
 static const char FTS_SCHEMA[] =
@@ -251,8 +256,9 @@ db_open(struct fts_db *f, const char *store_path, int create)
 	sqlite3_limit(f->db, SQLITE_LIMIT_ATTACHED, 0);
 	if (rc != SQLITE_DONE || sqlite3_exec(f->db,
 	    "PRAGMA main.synchronous = NORMAL;"
-	    "PRAGMA main.cache_size = " FTS_CACHE_KIB ";", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	    "PRAGMA main.cache_size = " FTS_CACHE_KIB ";"
+	    "PRAGMA store.cache_size = " FTS_STORE_CACHE_KIB ";", NULL, NULL,
+	    NULL) != SQLITE_OK) {
 		db_fail(f, "cannot attach the store");
 		db_close(f);
 		return -1;
