@@ -288,6 +288,13 @@ static const char *const store_migrations[] = {
 	"  hi  INTEGER NOT NULL"
 	");"
 	"PRAGMA user_version = 9;",
+	/*
+	 * 10: the item whose title is the story's, so that an item joining
+	 * a story updates its aggregates without reading all of its items
+	 * (story_joined); NULL until the story's next full refresh.
+	 */
+	"ALTER TABLE stories ADD COLUMN title_item INTEGER;"
+	"PRAGMA user_version = 10;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -307,6 +314,11 @@ enum store_stmt {
 	ST_STORY_BY_TITLE,
 	ST_STORY_NEW,
 	ST_STORY_REFRESH,
+	ST_STORY_TITLE_ITEM,
+	ST_STORY_KEY_BEST,
+	ST_STORY_FEED_IN,
+	ST_STORY_JOIN,
+	ST_STORY_IDS,
 	ST_STORY_DELETE_EMPTY,
 	ST_FEED_COMMIT,
 	ST_FEEDS_DUE,
@@ -456,17 +468,46 @@ static const char *const store_sql[ST_COUNT] = {
 	    "  FROM items WHERE story_id = ?1),"
 	    " updated = (SELECT max(first_seen) FROM items"
 	    "  WHERE story_id = ?1),"
-	    " title = coalesce((SELECT title FROM items WHERE id = ("
-	    "   SELECT id FROM (SELECT id, cluster_score, published,"
-	    "    first_seen, count(*) OVER (PARTITION BY title_key) AS same"
+	    " (title_item, title) = (SELECT id, title FROM items"
+	    "  WHERE id = coalesce((SELECT id FROM (SELECT id, cluster_score,"
+	    "    published, first_seen,"
+	    "    count(*) OVER (PARTITION BY title_key) AS same"
 	    "    FROM items WHERE story_id = ?1 AND title_key IS NOT NULL)"
 	    "   ORDER BY same DESC, coalesce(cluster_score, 0) DESC,"
-	    "   coalesce(published, first_seen), id LIMIT 1)),"
-	    "  (SELECT title FROM items WHERE story_id = ?1"
+	    "   coalesce(published, first_seen), id LIMIT 1),"
+	    "  (SELECT id FROM items WHERE story_id = ?1"
 	    "   ORDER BY title IS NULL, coalesce(cluster_score, 0) DESC,"
-	    "   coalesce(published, first_seen), id LIMIT 1))"
+	    "   coalesce(published, first_seen), id LIMIT 1)))"
 	    " WHERE id = ?1 AND EXISTS (SELECT 1 FROM items"
 	    "  WHERE story_id = ?1)",
+	/*
+	 * story_joined: the story's title item with its rank (its title
+	 * key's count in the story, score, time, id), provided it has a key
+	 * and is still the story's.
+	 */
+	[ST_STORY_TITLE_ITEM] = "SELECT w.title_key,"
+	    " (SELECT count(*) FROM items WHERE story_id = ?1"
+	    "  AND title_key = w.title_key),"
+	    " coalesce(w.cluster_score, 0), coalesce(w.published, w.first_seen),"
+	    " w.id FROM stories s JOIN items w ON w.id = s.title_item"
+	    " AND w.story_id = s.id AND w.title_key IS NOT NULL"
+	    " WHERE s.id = ?1",
+	/* The best item with title key ?2 in story ?1, ranked the same way. */
+	[ST_STORY_KEY_BEST] = "SELECT (SELECT count(*) FROM items"
+	    " WHERE story_id = ?1 AND title_key = ?2),"
+	    " coalesce(cluster_score, 0), coalesce(published, first_seen), id"
+	    " FROM items WHERE story_id = ?1 AND title_key = ?2"
+	    " ORDER BY coalesce(cluster_score, 0) DESC,"
+	    " coalesce(published, first_seen), id LIMIT 1",
+	/* Whether feed ?2 told story ?1 before item ?3. */
+	[ST_STORY_FEED_IN] = "SELECT EXISTS (SELECT 1 FROM items"
+	    " WHERE story_id = ?1 AND feed_id = ?2 AND id != ?3)",
+	/* ?2 one more source or not, ?3 first seen, ?4 time, ?5 title item. */
+	[ST_STORY_JOIN] = "UPDATE stories SET sources = sources + ?2,"
+	    " first_seen = min(first_seen, ?3), published = min(published, ?4),"
+	    " updated = max(updated, ?3), title_item = ?5,"
+	    " title = (SELECT title FROM items WHERE id = ?5) WHERE id = ?1",
+	[ST_STORY_IDS] = "SELECT id FROM stories",
 	[ST_STORY_DELETE_EMPTY] = "DELETE FROM stories WHERE id = ?1"
 	    " AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?1)",
 	/*
@@ -1396,6 +1437,133 @@ story_tidy(struct store *s, int64_t story)
 	return stmt_exec(s, s->st[ST_STORY_REFRESH]);
 }
 
+/* A story's title item as story_joined ranks it. */
+struct title_rank {
+	int64_t	 count;		/* items with its title key in the story */
+	double	 score;		/* its cluster_score, 0 for none */
+	int64_t	 time;		/* coalesce(published, first_seen) */
+	int64_t	 id;
+};
+
+/* Whether a comes before b in ST_STORY_REFRESH's choice of title. */
+static int
+title_rank_before(const struct title_rank *a, const struct title_rank *b)
+{
+	if (a->count != b->count)
+		return a->count > b->count;
+	if (a->score != b->score)
+		return a->score > b->score;
+	if (a->time != b->time)
+		return a->time < b->time;
+	return a->id < b->id;
+}
+
+static void
+title_rank_read(sqlite3_stmt *st, int col, struct title_rank *r)
+{
+	r->count = sqlite3_column_int64(st, col);
+	r->score = sqlite3_column_double(st, col + 1);
+	r->time = sqlite3_column_int64(st, col + 2);
+	r->id = sqlite3_column_int64(st, col + 3);
+}
+
+/*
+ * The title item of story after item x, with title key key, joined it:
+ * the old one, or the best item of x's title key, whose count grew by
+ * one (no other item's rank moved).  0 with *w unset when not known
+ * without a full refresh.
+ */
+static int
+story_title_after(struct store *s, int64_t story, const char *key,
+    struct title_rank *w)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_TITLE_ITEM];
+	struct title_rank k;
+	int rc, known;
+
+	sqlite3_bind_int64(st, 1, story);
+	if ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		title_rank_read(st, 1, w);
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+	if (key == NULL)
+		return 1;	/* an item without a key never takes the title */
+	st = s->st[ST_STORY_KEY_BEST];
+	sqlite3_bind_int64(st, 1, story);
+	bind_text(st, 2, key, STORE_MAX_SHORT);
+	if ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		title_rank_read(st, 0, &k);
+	stmt_done(st);
+	if ((known = rc == SQLITE_ROW) && title_rank_before(&k, w))
+		*w = k;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? known : -1;
+}
+
+/*
+ * Item id (of feed, title key key, first seen first_seen, time t) has
+ * just joined story: its aggregates follow from the item alone and the
+ * story's title item (schema step 10), a few index seeks, where a full
+ * refresh reads every item of the story; stories of thousands of items
+ * made refreshes most of their cost.  Gives the same row as story_tidy
+ * (tests/unit/test_store.c compares), which does the work when the
+ * title item is not known.
+ */
+static int
+story_joined(struct store *s, int64_t story, int64_t id, int64_t feed,
+    const char *key, int64_t first_seen, int64_t t)
+{
+	sqlite3_stmt *st;
+	struct title_rank w;
+	int rc, seen;
+
+	if ((rc = story_title_after(s, story, key, &w)) <= 0)
+		return rc == 0 ? story_tidy(s, story) : STORE_ERR;
+	st = s->st[ST_STORY_FEED_IN];
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int64(st, 2, feed);
+	sqlite3_bind_int64(st, 3, id);
+	rc = stmt_step(s, st);
+	seen = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return STORE_ERR;
+	st = s->st[ST_STORY_JOIN];
+	sqlite3_bind_int64(st, 1, story);
+	sqlite3_bind_int(st, 2, !seen);
+	sqlite3_bind_int64(st, 3, first_seen);
+	sqlite3_bind_int64(st, 4, t);
+	sqlite3_bind_int64(st, 5, w.id);
+	return stmt_exec(s, st);
+}
+
+int
+store_stories_refresh(struct store *s)
+{
+	struct idlist ids = { NULL, 0, 0 };
+	sqlite3_stmt *st = s->st[ST_STORY_IDS];
+	size_t i;
+	int rc;
+
+	if ((rc = tx_begin(s)) != STORE_OK)
+		return rc;
+	while ((rc = stmt_step(s, st)) == SQLITE_ROW)
+		if (idlist_add(&ids, sqlite3_column_int64(st, 0)) == -1) {
+			store_seterr(s, "out of memory");
+			break;
+		}
+	stmt_done(st);
+	rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
+	for (i = 0; i < ids.n && rc == STORE_OK; i++)
+		rc = story_tidy(s, ids.v[i]);
+	free(ids.v);
+	if (rc == STORE_OK)
+		rc = tx_commit(s);
+	if (rc != STORE_OK)
+		tx_rollback(s);
+	return rc;
+}
+
 /* Notes that the search index is to match items lo..hi; in a tx. */
 static int
 fts_note(struct store *s, int64_t lo, int64_t hi)
@@ -2239,7 +2407,9 @@ item_upsert(struct store *s, int64_t feed_id, int64_t fetched_at,
 		if ((rc = stmt_exec(s, st)) != STORE_OK)
 			goto done;
 	}
-	rc = story_tidy(s, story);
+	/* A merge brought the story other items: those need a refresh. */
+	rc = m.merged != 0 ? story_tidy(s, story) : story_joined(s, story, id,
+	    feed_id, key, fetched_at, t);
  done:
 	free(uid);
 	free(own_canonical);

@@ -138,6 +138,11 @@ int	 store_set_cache(struct store *, int kib);
  */
 int	 store_sync(struct store *);
 /*
+ * Recomputes every story's aggregates from its items, in one
+ * transaction (tests compare them with those kept as items join).
+ */
+int	 store_stories_refresh(struct store *);
+/*
  * The search indexer (store_fts.h) this store's commits kick, whose
  * progress store_sync() prunes the notes by and /v1/status reports as
  * search_pending.  NULL (the default): none; searches still read the

@@ -472,6 +472,7 @@ main(void)
 	CHECK(sql_exec("DROP INDEX feeds_last_batch; DROP INDEX items_story; "
 	    "CREATE INDEX items_story ON items(story_id); "
 	    "DROP TABLE fts_todo; DROP TABLE bookmarks; "
+	    "ALTER TABLE stories DROP COLUMN title_item; "
 	    "ALTER TABLE items DROP COLUMN batch; "
 	    "ALTER TABLE feeds DROP COLUMN last_batch; "
 	    "ALTER TABLE items DROP COLUMN cluster_score; "
