@@ -46,6 +46,12 @@
 #define FTS_SETTLE_NS		(100L * 1000 * 1000)
 /* At a stop, how long the thread may go on taking in notes (seconds). */
 #define FTS_STOP_S		5
+/*
+ * How long a statement waits for another process's lock on the index
+ * (a sqlite3 shell, a backup); a step that still finds it locked is
+ * tried again FTS_RETRY_S later.
+ */
+#define FTS_BUSY_MS		1000
 /* After a failed step, the next try (seconds). */
 #define FTS_RETRY_S		5
 #define FTS_NS			(1000L * 1000 * 1000)
@@ -54,7 +60,7 @@
  * FTS5 merges segments, and the store's, read once per row (the peak
  * RSS goal is 64 MB at 10,000 feeds).
  */
-#define FTS_CACHE_KIB		"-1024"
+#define FTS_CACHE_KIB		"-512"
 #define FTS_STORE_CACHE_KIB	"-256"
 #define FTS_ERR_LEN		256
 
@@ -239,6 +245,7 @@ db_open(struct fts_db *f, const char *store_path, int create)
 		db_close(f);
 		return -1;
 	}
+	sqlite3_busy_timeout(f->db, FTS_BUSY_MS);
 	if (store_db_setup(f->db, f->err, sizeof(f->err)) == -1) {
 		db_close(f);
 		return -1;
