@@ -1089,9 +1089,29 @@ pragma_text(sqlite3 *db, const char *sql, char *buf, size_t len)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* PRAGMA quick_check: 0 when the file is sound. */
+static int
+store_check(sqlite3 *db, char *err, size_t errlen)
+{
+	char verdict[16];
+
+	if (pragma_text(db, "PRAGMA quick_check", verdict, sizeof(verdict)) ==
+	    -1) {
+		snprintf(err, errlen, "cannot check the database: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (strcmp(verdict, "ok") != 0) {
+		snprintf(err, errlen, "the database is damaged (quick_check: "
+		    "%s); it was left as it is", verdict);
+		return -1;
+	}
+	return 0;
+}
+
 /* Connection settings before anything is read (hostile/NOTES.md 5). */
 static int
-store_configure(sqlite3 *db, char *err, size_t errlen)
+store_configure(sqlite3 *db, int check, char *err, size_t errlen)
 {
 	static const char *const pragmas =
 	    "PRAGMA trusted_schema = OFF;"
@@ -1127,16 +1147,8 @@ store_configure(sqlite3 *db, char *err, size_t errlen)
 		    sqlite3_errmsg(db));
 		return -1;
 	}
-	if (pragma_text(db, "PRAGMA quick_check", mode, sizeof(mode)) == -1) {
-		snprintf(err, errlen, "cannot check the database: %s",
-		    sqlite3_errmsg(db));
+	if (check && store_check(db, err, errlen) == -1)
 		return -1;
-	}
-	if (strcmp(mode, "ok") != 0) {
-		snprintf(err, errlen, "the database is damaged (quick_check: "
-		    "%s); it was left as it is", mode);
-		return -1;
-	}
 	if (pragma_text(db, "PRAGMA journal_mode = WAL", mode,
 	    sizeof(mode)) == -1 || strcmp(mode, "wal") != 0) {
 		snprintf(err, errlen, "cannot use WAL mode: %s",
@@ -1183,9 +1195,9 @@ store_functions(sqlite3 *db, char *err, size_t errlen)
 }
 
 int
-store_db_setup(sqlite3 *db, char *err, size_t errlen)
+store_db_setup(sqlite3 *db, int check, char *err, size_t errlen)
 {
-	if (store_configure(db, err, errlen) == -1 ||
+	if (store_configure(db, check, err, errlen) == -1 ||
 	    store_functions(db, err, errlen) == -1)
 		return -1;
 	return 0;
@@ -1251,7 +1263,7 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, store_busy, s);
-	if (store_db_setup(s->db, err, errlen) == -1 ||
+	if (store_db_setup(s->db, 1, err, errlen) == -1 ||
 	    store_migrate(s->db, err, errlen) == -1)
 		goto fail;
 	if ((s->path = strdup(path)) == NULL) {

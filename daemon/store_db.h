@@ -11,8 +11,9 @@ struct sqlite3;
 
 /*
  * Hardening, limits, pragmas (WAL, synchronous = FULL, no attached
- * databases), a quick_check, and the html_text() SQL function.
+ * databases), a quick_check when check is set (it reads the whole file),
+ * and the html_text() SQL function.
  */
-int	store_db_setup(struct sqlite3 *, char *err, size_t errlen);
+int	store_db_setup(struct sqlite3 *, int check, char *err, size_t errlen);
 
 #endif

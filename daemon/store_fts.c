@@ -246,7 +246,8 @@ db_open(struct fts_db *f, const char *store_path, int create)
 		return -1;
 	}
 	sqlite3_busy_timeout(f->db, FTS_BUSY_MS);
-	if (store_db_setup(f->db, f->err, sizeof(f->err)) == -1) {
+	/* Checked by the indexer at start; a search must not read it all. */
+	if (store_db_setup(f->db, create, f->err, sizeof(f->err)) == -1) {
 		db_close(f);
 		return -1;
 	}
