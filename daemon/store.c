@@ -304,8 +304,6 @@ enum store_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_SYNC_NORMAL,
-	ST_SYNC_FULL,
 	ST_FEED_EXISTS,
 	ST_ITEM_FIND,
 	ST_ITEM_UPDATE,
@@ -409,8 +407,6 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
-	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[ST_FEED_EXISTS] = "SELECT 1 FROM feeds WHERE id = ?1",
 	[ST_ITEM_FIND] = "SELECT id, story_id FROM items"
 	    " WHERE feed_id = ?1 AND uid = ?2",
@@ -981,6 +977,15 @@ tx_commit(struct store *s)
 }
 
 /*
+ * SQLite applies PRAGMA synchronous when the statement is prepared; a
+ * kept statement only re-prepares itself at its second step (so its
+ * first did nothing) and fails inside a transaction.  So these are run
+ * by sqlite3_exec, never inside a transaction.
+ */
+#define SYNC_NORMAL_SQL	"PRAGMA synchronous = NORMAL"
+#define SYNC_FULL_SQL	"PRAGMA synchronous = FULL"
+
+/*
  * Poll results are written with synchronous = NORMAL: in WAL mode the
  * commit is then safe against a crash of the daemon (kill -9 loses
  * nothing), and only a power loss can undo the last ones, which
@@ -992,18 +997,16 @@ static void
 sync_light(struct store *s)
 {
 	/* On failure FULL stays: slower, never less safe. */
-	if (stmt_exec(s, s->st[ST_SYNC_NORMAL]) == STORE_OK)
+	if (sqlite3_exec(s->db, SYNC_NORMAL_SQL, NULL, NULL, NULL) ==
+	    SQLITE_OK)
 		s->unsynced = 1;
 }
 
 static void
 sync_full(struct store *s)
 {
-	char saved[STORE_ERR_LEN];
-
-	memcpy(saved, s->err, sizeof(saved));	/* the caller's error wins */
-	(void)stmt_exec(s, s->st[ST_SYNC_FULL]);
-	memcpy(s->err, saved, sizeof(saved));
+	/* The caller's error, if any, is the one to report. */
+	(void)sqlite3_exec(s->db, SYNC_FULL_SQL, NULL, NULL, NULL);
 }
 
 void
