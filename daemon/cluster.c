@@ -49,6 +49,8 @@
  */
 #define CLUSTER_TF_MAX		UINT8_MAX
 #define CITEM_TERM_BYTES	(sizeof(uint32_t) + sizeof(uint8_t))
+/* The smallest slot table of a doc (a power of two; see doc_index). */
+#define DOC_SLOTS_MIN		16
 
 /* Function words carry no story; English only (the feeds that matter). */
 /* Sorted (bsearch). */
@@ -133,6 +135,12 @@ struct cluster_doc {
 	uint32_t	*term;		/* sorted, unique */
 	float		*tf;
 	uint32_t	 n;
+	/*
+	 * term's index + 1 by term id (0: empty), open addressing, at most
+	 * half full: see doc_find.
+	 */
+	uint32_t	*slot;
+	uint32_t	 mask;		/* slots - 1 */
 	char		**fresh;	/* words not yet interned */
 	float		*freshtf;
 	uint32_t	 nfresh;
@@ -146,6 +154,13 @@ hash_str(const char *s)
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
 	return h;
+}
+
+/* Where term id goes in a doc's slot table of mask + 1 slots. */
+static uint32_t
+hash_term(uint32_t id, uint32_t mask)
+{
+	return (uint32_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
 static uint64_t
@@ -558,6 +573,43 @@ bag_words(struct bag *b, const char *words, size_t max)
 	return 0;
 }
 
+/*
+ * Fills d's slot table, which scoring looks a kept item's terms up in:
+ * one probe each, nearly always an empty slot, where merging the two
+ * sorted lists took twice the steps on branches no predictor follows.
+ */
+static int
+doc_index(struct cluster_doc *d)
+{
+	uint32_t cap = DOC_SLOTS_MIN, i, h;
+
+	while (cap < 2 * d->n)
+		cap *= 2;
+	if ((d->slot = calloc(cap, sizeof(*d->slot))) == NULL)
+		return -1;
+	d->mask = cap - 1;
+	for (i = 0; i < d->n; i++) {
+		for (h = hash_term(d->term[i], d->mask); d->slot[h] != 0;
+		    h = (h + 1) & d->mask)
+			;
+		d->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/* Index in d of term id, or UINT32_MAX when d does not hold it. */
+static uint32_t
+doc_find(const struct cluster_doc *d, uint32_t id)
+{
+	uint32_t h, j;
+
+	for (h = hash_term(id, d->mask); (j = d->slot[h]) != 0;
+	    h = (h + 1) & d->mask)
+		if (d->term[j - 1] == id)
+			return j - 1;
+	return UINT32_MAX;
+}
+
 struct cluster_doc *
 cluster_doc_from_words(struct cluster *c, const char *title_words,
     const char *summary_words)
@@ -587,6 +639,10 @@ cluster_doc_from_words(struct cluster *c, const char *title_words,
 		}
 		b.d->term[j] = t;
 		b.d->tf[j] = f;
+	}
+	if (doc_index(b.d) == -1) {
+		cluster_doc_free(b.d);
+		return NULL;
 	}
 	return b.d;
 }
@@ -619,6 +675,7 @@ cluster_doc_free(struct cluster_doc *d)
 	free(d->freshtf);
 	free(d->term);
 	free(d->tf);
+	free(d->slot);
 	free(d);
 }
 
@@ -681,19 +738,14 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
     double dnorm, struct citem *it)
 {
 	double dot = 0, id;
-	uint32_t i = 0, j = 0;
+	uint32_t i, j;
 
-	while (i < it->n && j < d->n) {
-		if (it->term[i] < d->term[j])
-			i++;
-		else if (it->term[i] > d->term[j])
-			j++;
-		else {
-			id = term_idf(c, it->term[i]);
-			dot += it->tf[i] * d->tf[j] * id * id;
-			i++;
-			j++;
-		}
+	/* In the item's term order: the sum is the same, to the last bit. */
+	for (i = 0; i < it->n; i++) {
+		if ((j = doc_find(d, it->term[i])) == UINT32_MAX)
+			continue;
+		id = term_idf(c, it->term[i]);
+		dot += it->tf[i] * d->tf[j] * id * id;
 	}
 	if (dot == 0 || dnorm == 0)
 		return 0;
@@ -763,14 +815,9 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 		return;		/* no explanation, no harm */
 	for (k = 0; k < kept; k++) {
 		it = &s->item[k];
-		for (i = j = 0; i < it->n && j < d->n; ) {
-			if (it->term[i] < d->term[j])
-				i++;
-			else if (it->term[i] > d->term[j])
-				j++;
-			else
-				sum[j++] += it->tf[i++];
-		}
+		for (i = 0; i < it->n; i++)
+			if ((j = doc_find(d, it->term[i])) != UINT32_MAX)
+				sum[j] += it->tf[i];
 	}
 	for (j = 0; j < d->n; j++) {
 		if (sum[j] == 0)
