@@ -57,7 +57,13 @@
  */
 #define DOC_SLOTS_MIN		16
 #define DOC_SLOTS_PER_TERM	4
-/* A hint to load memory soon: a kept item's terms are a cache miss each. */
+/*
+ * A hint to load memory soon (what a scan reads next is a cache miss
+ * each), the line it loads, and how many postings ahead pass 1 asks
+ * for a story's span.
+ */
+#define CACHE_LINE		64
+#define CAND_PREFETCH		8
 #if defined(__GNUC__)
 #define PREFETCH(p)		__builtin_prefetch(p)
 #else
@@ -132,7 +138,7 @@ struct cstory {
 struct cspan {
 	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
 	uint32_t	 stamp;		/* last query that saw it as a candidate */
-	float		 acc;		/* that query's shared rare weight */
+	uint32_t	 pos;		/* where that query listed it */
 };
 
 struct cluster {
@@ -148,8 +154,13 @@ struct cluster {
 	uint32_t	 shcap;
 	uint64_t	 ndocs;
 	uint32_t	 stamp;
-	uint32_t	*touched;	/* candidates of the current query */
-	uint32_t	 ntouched;	/* at most CAND_MAX */
+	/*
+	 * The candidates of the current query, in the order met, and the
+	 * query weight each shares (CAND_MAX each, one allocation).
+	 */
+	uint32_t	*touched;
+	float		*acc;
+	uint32_t	 ntouched;
 	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
 	size_t		 nheld;		/* items of the stories held */
 	size_t		 bytes;
@@ -502,7 +513,7 @@ cluster_free(struct cluster *c)
 	free(c->stories);
 	free(c->span);
 	free(c->shash);
-	free(c->touched);
+	free(c->touched);	/* acc too */
 	free(c);
 }
 
@@ -1033,11 +1044,102 @@ stamps_reset(struct cluster *c)
 	c->stamp = 1;
 }
 
+/* The first of the postings of tm that a query reads. */
+static uint32_t
+scan_start(const struct term *tm)
+{
+	return tm->npost > CLUSTER_POSTINGS_SCAN ?
+	    tm->npost - CLUSTER_POSTINGS_SCAN : 0;
+}
+
+/*
+ * Pass 1: for every story within the window on the query terms' newest
+ * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
+ * shares, listing the stories in c->touched in the order met and their
+ * sums in c->acc (a story's span says where).  Postings and spans read
+ * in turn would be a cache miss each, so they are asked for ahead: the
+ * postings of every query term first, a span CAND_PREFETCH postings
+ * before it is read.
+ */
+static int
+cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
+{
+	const struct term *tm;
+	struct cspan *sp;
+	uint32_t i, j, lo, si, n = 0;
+	float w;
+
+	if (c->touched == NULL) {
+		if ((c->touched = malloc(CAND_MAX * (sizeof(*c->touched) +
+		    sizeof(*c->acc)))) == NULL)
+			return -1;
+		c->acc = (float *)(void *)(c->touched + CAND_MAX);
+		c->bytes += CAND_MAX * (sizeof(*c->touched) + sizeof(*c->acc));
+	}
+	if (++c->stamp == 0)
+		stamps_reset(c);
+	for (i = 0; i < nq; i++) {
+		tm = &c->terms[q[i]];
+		for (j = scan_start(tm); j < tm->npost;
+		    j += CACHE_LINE / sizeof(*tm->post))
+			PREFETCH(&tm->post[j]);
+	}
+	for (i = 0; i < nq; i++) {
+		tm = &c->terms[q[i]];
+		w = (float)term_idf(c, q[i]);
+		lo = scan_start(tm);
+		for (j = tm->npost; j > lo; j--) {
+			if (j > lo + CAND_PREFETCH)
+				PREFETCH(&c->span[tm->post[j - 1 -
+				    CAND_PREFETCH]]);
+			si = tm->post[j - 1];
+			sp = &c->span[si];
+			if (sp->stamp == c->stamp) {
+				c->acc[sp->pos] += w;
+				continue;
+			}
+			if (!in_window(c, sp, t))
+				continue;
+			sp->stamp = c->stamp;
+			sp->pos = n;
+			c->touched[n] = si;
+			c->acc[n++] = w;
+		}
+	}
+	c->ntouched = n;
+	return 0;
+}
+
+/*
+ * The CLUSTER_RESCORE stories pass 1 found sharing the most, most
+ * first (ties: the first met), into top.
+ */
+static uint32_t
+cand_top(const struct cluster *c, uint32_t *top)
+{
+	float acc[CLUSTER_RESCORE], a;
+	uint32_t ntop = 0, j, k;
+
+	for (j = 0; j < c->ntouched; j++) {
+		a = c->acc[j];
+		if (ntop == CLUSTER_RESCORE && a <= acc[ntop - 1])
+			continue;
+		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
+		    k > 0 && acc[k - 1] < a; k--) {
+			top[k] = top[k - 1];
+			acc[k] = acc[k - 1];
+		}
+		top[k] = c->touched[j];
+		acc[k] = a;
+	}
+	return ntop;
+}
+
 int
 cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
     struct cluster_match *out)
 {
-	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, j, k, best = UINT32_MAX;
+	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, k, best = UINT32_MAX;
 	uint32_t top[CLUSTER_RESCORE], ntop = 0;
 	double dnorm = doc_norm(c, d), txt[CLUSTER_RESCORE];
 	double tot[CLUSTER_RESCORE];
@@ -1061,47 +1163,9 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	 * on the query terms' recent postings.  Pass 2: the full score for
 	 * the CLUSTER_RESCORE stories that share the most.
 	 */
-	if (c->touched == NULL) {
-		if ((c->touched = malloc(CAND_MAX * sizeof(*c->touched))) ==
-		    NULL)
-			return -1;
-		c->bytes += CAND_MAX * sizeof(*c->touched);
-	}
-	if (++c->stamp == 0)
-		stamps_reset(c);
-	c->ntouched = 0;
-	for (i = 0; i < nq; i++) {
-		const struct term *tm = &c->terms[q[i]];
-		float w = (float)term_idf(c, q[i]);
-
-		for (j = tm->npost, k = 0; j > 0 && k < CLUSTER_POSTINGS_SCAN;
-		    j--, k++) {
-			uint32_t si = tm->post[j - 1];
-			struct cspan *sp = &c->span[si];
-
-			if (sp->stamp == c->stamp) {
-				sp->acc += w;
-				continue;
-			}
-			if (!in_window(c, sp, t))
-				continue;
-			sp->stamp = c->stamp;
-			sp->acc = w;
-			c->touched[c->ntouched++] = si;
-		}
-	}
-	/* One pass keeps the CLUSTER_RESCORE largest, most first. */
-	for (j = 0; j < c->ntouched; j++) {
-		float acc = c->span[c->touched[j]].acc;
-
-		if (ntop == CLUSTER_RESCORE &&
-		    acc <= c->span[top[ntop - 1]].acc)
-			continue;
-		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
-		    k > 0 && c->span[top[k - 1]].acc < acc; k--)
-			top[k] = top[k - 1];
-		top[k] = c->touched[j];
-	}
+	if (cand_gather(c, q, nq, t) == -1)
+		return -1;
+	ntop = cand_top(c, top);
 	for (k = 0; k < ntop; k++) {
 		txt[k] = tot[k] = score_story(c, d, dnorm,
 		    &c->stories[top[k]]);
