@@ -56,7 +56,8 @@
  * (see doc_index).
  */
 #define DOC_SLOTS_MIN		16
-#define DOC_SLOTS_PER_TERM	4
+#define DOC_SLOTS_PER_TERM	8
+#define DOC_SLOT_EMPTY		UINT32_MAX
 /*
  * A hint to load memory soon (what a scan reads next is a cache miss
  * each), the line it loads, and how many postings ahead pass 1 asks
@@ -166,15 +167,18 @@ struct cluster {
 	size_t		 bytes;
 };
 
+/* A term of a doc (id DOC_SLOT_EMPTY: none) and its index in the doc. */
+struct docslot {
+	uint32_t	 id;
+	uint32_t	 j;
+};
+
 struct cluster_doc {
 	uint32_t	*term;		/* sorted, unique */
 	float		*tf;
 	uint32_t	 n;
-	/*
-	 * term's index + 1 by term id (0: empty), open addressing, at most
-	 * a quarter full: see doc_index.
-	 */
-	uint32_t	*slot;
+	/* term's index by term id, open addressing: see doc_index. */
+	struct docslot	*slot;
 	uint32_t	 mask;		/* slots - 1 */
 	char		**fresh;	/* words not yet interned */
 	float		*freshtf;
@@ -621,14 +625,17 @@ doc_index(struct cluster_doc *d)
 
 	while (cap < DOC_SLOTS_PER_TERM * d->n)
 		cap *= 2;
-	if ((d->slot = calloc(cap, sizeof(*d->slot))) == NULL)
+	if ((d->slot = malloc(cap * sizeof(*d->slot))) == NULL)
 		return -1;
 	d->mask = cap - 1;
+	for (h = 0; h < cap; h++)
+		d->slot[h].id = DOC_SLOT_EMPTY;
 	for (i = 0; i < d->n; i++) {
-		for (h = hash_term(d->term[i], d->mask); d->slot[h] != 0;
-		    h = (h + 1) & d->mask)
+		for (h = hash_term(d->term[i], d->mask);
+		    d->slot[h].id != DOC_SLOT_EMPTY; h = (h + 1) & d->mask)
 			;
-		d->slot[h] = i + 1;
+		d->slot[h].id = d->term[i];
+		d->slot[h].j = i;
 	}
 	return 0;
 }
@@ -637,13 +644,13 @@ doc_index(struct cluster_doc *d)
 static uint32_t
 doc_find(const struct cluster_doc *d, uint32_t id)
 {
-	uint32_t h, j;
+	uint32_t h;
 
-	for (h = hash_term(id, d->mask); (j = d->slot[h]) != 0;
+	for (h = hash_term(id, d->mask); d->slot[h].id != id;
 	    h = (h + 1) & d->mask)
-		if (d->term[j - 1] == id)
-			return j - 1;
-	return UINT32_MAX;
+		if (d->slot[h].id == DOC_SLOT_EMPTY)
+			return UINT32_MAX;
+	return d->slot[h].j;
 }
 
 struct cluster_doc *
