@@ -888,32 +888,39 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 }
 
 /*
- * The window an item at t looks in: c->p.window, or 0 when none applies
- * (no window, or t undated: every story is in, see in_window).
+ * The window an item at t looks in, as the range of times a story's
+ * first item must not come after (hi) and its last not before (lo):
+ * "within 72 h" is strict, so t + 72 h - 1 and t - 72 h + 1, clamped
+ * rather than overflowing.  No window, or t undated: every time.
  */
-static int64_t
+struct window {
+	int64_t	 lo, hi;
+};
+
+static struct window
 window_of(const struct cluster *c, int64_t t)
 {
-	return c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN ? 0 :
-	    c->p.window;
+	struct window w = { INT64_MIN, INT64_MAX };
+	int64_t win = c->p.window;
+
+	if (win <= 0 || t == CLUSTER_TIME_UNKNOWN)
+		return w;
+	w.hi = t > INT64_MAX - (win - 1) ? INT64_MAX : t + (win - 1);
+	w.lo = t < INT64_MIN + (win - 1) ? INT64_MIN : t - (win - 1);
+	return w;
 }
 
 /*
- * 1 when story span s lies within win (window_of) of an item at t.
- * Undated stories are in.  Without a branch: pass 1 asks it of most
- * stories it meets, in or out as they come, and a branch on it was
- * mispredicted a third of the time.
+ * 1 when story span s lies within window w (window_of) of an item:
+ * t > first - window and t < last + window, undated stories in.
+ * Without a branch: pass 1 asks it of most stories it meets, in or out
+ * as they come, and a branch on it was mispredicted a third of the time.
  */
 static int
-in_window(const struct cspan *s, int64_t t, int64_t win)
+in_window(const struct cspan *s, struct window w)
 {
-	int undated = s->first == CLUSTER_TIME_UNKNOWN;
-	/* Not INT64_MIN - win: that would overflow. */
-	int64_t first = undated ? 0 : s->first;
-
-	/* Strict: "within 72 h" leaves out what is exactly 72 h away. */
-	return (win == 0) | undated |
-	    ((t > first - win) & (t < s->last + win));
+	return (s->first == CLUSTER_TIME_UNKNOWN) |
+	    ((s->first <= w.hi) & (s->last >= w.lo));
 }
 
 /*
@@ -1094,7 +1101,7 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 	const uint32_t *post;
 	struct cspan *span, *sp;
 	uint32_t i, j, lo, si, in, stamp, n = 0, *touched;
-	int64_t win = window_of(c, t);
+	struct window win = window_of(c, t);
 	float w, *acc;
 
 	if (c->touched == NULL) {
@@ -1135,7 +1142,7 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 			 * Listed when in the window, without a branch (see
 			 * in_window); a story out of it is met again as new.
 			 */
-			in = (uint32_t)in_window(sp, t, win);
+			in = (uint32_t)in_window(sp, win);
 			sp->stamp = stamp & (0U - in);
 			sp->pos = n;
 			touched[n] = si;
