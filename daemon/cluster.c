@@ -130,6 +130,12 @@ struct cstory {
 	uint32_t	 n, cap;
 };
 
+/* A story pass 1 met within the window, and the query weight it shares. */
+struct cand {
+	uint32_t	 story;		/* index */
+	float		 acc;
+};
+
 /*
  * What candidate retrieval reads of a story, at the same index as the
  * story but in an array of its own: a query walks some 1,400 postings
@@ -155,13 +161,8 @@ struct cluster {
 	uint32_t	 shcap;
 	uint64_t	 ndocs;
 	uint32_t	 stamp;
-	/*
-	 * The candidates of the current query, in the order met, and the
-	 * query weight each shares (CAND_MAX each, one allocation).
-	 */
-	uint32_t	*touched;
-	float		*acc;
-	uint32_t	 ntouched;
+	struct cand	*cand;		/* the current query's, CAND_MAX */
+	uint32_t	 ncand;
 	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
 	size_t		 nheld;		/* items of the stories held */
 	size_t		 bytes;
@@ -517,7 +518,7 @@ cluster_free(struct cluster *c)
 	free(c->stories);
 	free(c->span);
 	free(c->shash);
-	free(c->touched);	/* acc too */
+	free(c->cand);
 	free(c);
 }
 
@@ -1088,8 +1089,7 @@ scan_start(const struct term *tm)
 /*
  * Pass 1: for every story within the window on the query terms' newest
  * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
- * shares, listing the stories in c->touched in the order met and their
- * sums in c->acc (a story's span says where).  Postings and spans read
+ * shares, into c->cand in the order met (a story's span says where).  Postings and spans read
  * in turn would be a cache miss each, so they are asked for ahead: the
  * postings of every query term first, a span CAND_PREFETCH postings
  * before it is read.
@@ -1100,16 +1100,15 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 	const struct term *tm;
 	const uint32_t *post;
 	struct cspan *span, *sp;
-	uint32_t i, j, lo, si, in, stamp, n = 0, *touched;
+	struct cand *cand;
+	uint32_t i, j, lo, si, in, stamp, n = 0;
 	struct window win = window_of(c, t);
-	float w, *acc;
+	float w;
 
-	if (c->touched == NULL) {
-		if ((c->touched = malloc(CAND_MAX * (sizeof(*c->touched) +
-		    sizeof(*c->acc)))) == NULL)
+	if (c->cand == NULL) {
+		if ((c->cand = malloc(CAND_MAX * sizeof(*c->cand))) == NULL)
 			return -1;
-		c->acc = (float *)(void *)(c->touched + CAND_MAX);
-		c->bytes += CAND_MAX * (sizeof(*c->touched) + sizeof(*c->acc));
+		c->bytes += CAND_MAX * sizeof(*c->cand);
 	}
 	if (++c->stamp == 0)
 		stamps_reset(c);
@@ -1121,8 +1120,7 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 	}
 	/* In locals: the stores below could alias the fields of c. */
 	span = c->span;
-	touched = c->touched;
-	acc = c->acc;
+	cand = c->cand;
 	stamp = c->stamp;
 	for (i = 0; i < nq; i++) {
 		tm = &c->terms[q[i]];
@@ -1135,7 +1133,7 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 			si = post[j - 1];
 			sp = &span[si];
 			if (sp->stamp == stamp) {
-				acc[sp->pos] += w;
+				cand[sp->pos].acc += w;
 				continue;
 			}
 			/*
@@ -1145,12 +1143,12 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 			in = (uint32_t)in_window(sp, win);
 			sp->stamp = stamp & (0U - in);
 			sp->pos = n;
-			touched[n] = si;
-			acc[n] = w;
+			cand[n].story = si;
+			cand[n].acc = w;
 			n += in;
 		}
 	}
-	c->ntouched = n;
+	c->ncand = n;
 	return 0;
 }
 
@@ -1164,8 +1162,8 @@ cand_top(const struct cluster *c, uint32_t *top)
 	float acc[CLUSTER_RESCORE], a;
 	uint32_t ntop = 0, j, k;
 
-	for (j = 0; j < c->ntouched; j++) {
-		a = c->acc[j];
+	for (j = 0; j < c->ncand; j++) {
+		a = c->cand[j].acc;
 		if (ntop == CLUSTER_RESCORE && a <= acc[ntop - 1])
 			continue;
 		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
@@ -1173,7 +1171,7 @@ cand_top(const struct cluster *c, uint32_t *top)
 			top[k] = top[k - 1];
 			acc[k] = acc[k - 1];
 		}
-		top[k] = c->touched[j];
+		top[k] = c->cand[j].story;
 		acc[k] = a;
 	}
 	return ntop;
