@@ -102,14 +102,13 @@ struct term {
 
 /*
  * A kept item: its sorted term ids and weights (one allocation, the
- * weights as bytes after the ids), and its
+ * weights as bytes after the ids: item_tf), and its
  * TF-IDF norm, recomputed only when the number of items seen grew by
  * an eighth since (rarities drift slowly; recomputing at every score
  * would cost an idf per word of every kept item).
  */
 struct citem {
 	uint32_t	*term;
-	uint8_t		*tf;		/* whole counts, CLUSTER_TF_MAX at most */
 	uint32_t	 n;
 	float		 norm;
 	uint64_t	 norm_at;	/* ndocs when norm was computed */
@@ -762,14 +761,26 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 }
 
 /* Computes the TF-IDF norm of a kept item with today's rarities. */
+/*
+ * A kept item's term weights, whole counts (CLUSTER_TF_MAX at most), in
+ * the bytes after its term ids: a pointer to them would make every kept
+ * item 8 bytes bigger, and scoring reads them all.
+ */
+static uint8_t *
+item_tf(const struct citem *it)
+{
+	return (uint8_t *)(it->term + it->n);
+}
+
 static void
 item_norm(const struct cluster *c, struct citem *it)
 {
+	const uint8_t *tf = item_tf(it);
 	double norm = 0, w;
 	uint32_t i;
 
 	for (i = 0; i < it->n; i++) {
-		w = it->tf[i] * term_idf(c, it->term[i]);
+		w = tf[i] * term_idf(c, it->term[i]);
 		norm += w * w;
 	}
 	it->norm = (float)sqrt(norm);
@@ -781,6 +792,7 @@ static double
 score_item(const struct cluster *c, const struct cluster_doc *d,
     double dnorm, struct citem *it)
 {
+	const uint8_t *tf = item_tf(it);
 	double dot = 0, id;
 	uint32_t i, j;
 
@@ -789,7 +801,7 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
 		if ((j = doc_find(d, it->term[i])) == UINT32_MAX)
 			continue;
 		id = term_idf(c, it->term[i]);
-		dot += it->tf[i] * d->tf[j] * id * id;
+		dot += tf[i] * d->tf[j] * id * id;
 	}
 	if (dot == 0 || dnorm == 0)
 		return 0;
@@ -864,7 +876,7 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 		it = &s->item[k];
 		for (i = 0; i < it->n; i++)
 			if ((j = doc_find(d, it->term[i])) != UINT32_MAX)
-				sum[j] += it->tf[i];
+				sum[j] += item_tf(it)[i];
 	}
 	for (j = 0; j < d->n; j++) {
 		if (sum[j] == 0)
@@ -946,6 +958,7 @@ time_bonus(const struct cluster *c, const struct cspan *s, int64_t t)
 static double
 item_cosine(const struct cluster *c, struct citem *a, struct citem *b)
 {
+	const uint8_t *atf = item_tf(a), *btf = item_tf(b);
 	double dot = 0, id;
 	uint32_t i = 0, j = 0;
 
@@ -956,7 +969,7 @@ item_cosine(const struct cluster *c, struct citem *a, struct citem *b)
 			j++;
 		else {
 			id = term_idf(c, a->term[i]);
-			dot += (double)a->tf[i] * b->tf[j] * id * id;
+			dot += (double)atf[i] * btf[j] * id * id;
 			i++;
 			j++;
 		}
@@ -1281,6 +1294,7 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	struct cstory *s = &c->stories[si];
 	size_t each = CITEM_TERM_BYTES;
 	struct citem *it;
+	uint8_t *itf;
 	uint32_t i, j;
 	void *mem;
 
@@ -1303,16 +1317,16 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	free(it->term);
 	c->bytes += n * each;
 	it->term = mem;
-	it->tf = (uint8_t *)(it->term + n);
 	it->n = n;
+	itf = item_tf(it);
 	/* Insertion sort by term id: items are small. */
 	for (i = 0; i < n; i++) {
 		for (j = i; j > 0 && it->term[j - 1] > ids[i]; j--) {
 			it->term[j] = it->term[j - 1];
-			it->tf[j] = it->tf[j - 1];
+			itf[j] = itf[j - 1];
 		}
 		it->term[j] = ids[i];
-		it->tf[j] = (uint8_t)(tf[i] < CLUSTER_TF_MAX ? tf[i] :
+		itf[j] = (uint8_t)(tf[i] < CLUSTER_TF_MAX ? tf[i] :
 		    CLUSTER_TF_MAX);
 	}
 	it->norm = -1;	/* computed at its first score */
