@@ -91,8 +91,13 @@ static const char *const cluster_stop[] = {
 };
 
 struct term {
-	char		*word;
 	uint64_t	 hash;		/* hash_str(word): probes compare it first */
+	/*
+	 * In place, next to its hash: a lookup reads one term, not a term
+	 * and then a string elsewhere (a cache miss each); and a string of
+	 * its own would take a 32-byte allocation anyway.
+	 */
+	char		 word[CLUSTER_WORD_MAX + 1];
 	uint32_t	 df;		/* items holding it */
 	float		 idf;		/* cached while ndocs + 1 == idf_at */
 	uint64_t	 idf_at;
@@ -444,22 +449,23 @@ static uint32_t
 term_intern(struct cluster *c, const char *w)
 {
 	uint32_t id = term_find(c, w);
+	size_t len = strlen(w);
 	uint64_t i;
 	struct term *t;
 
 	if (id != UINT32_MAX)
 		return id;
+	if (len > CLUSTER_WORD_MAX)	/* bag_words keeps none such */
+		return UINT32_MAX;
 	if (rehash(&c->thash, &c->thcap, c->nterms, &c->bytes, term_key, c) ||
 	    grow((void **)&c->terms, &c->cterms, c->nterms + 1,
 	    sizeof(*c->terms), &c->bytes))
 		return UINT32_MAX;
 	t = &c->terms[c->nterms];
 	memset(t, 0, sizeof(*t));
-	if ((t->word = strdup(w)) == NULL)
-		return UINT32_MAX;
+	memcpy(t->word, w, len + 1);
 	t->hash = hash_str(w);
-	c->bytes += strlen(w) + 1;
-	for (i = hash_str(w) & (c->thcap - 1); c->thash[i] != 0;
+	for (i = t->hash & (c->thcap - 1); c->thash[i] != 0;
 	    i = (i + 1) & (c->thcap - 1))
 		;
 	c->thash[i] = c->nterms + 1;
@@ -499,10 +505,8 @@ cluster_free(struct cluster *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nterms; i++) {
-		free(c->terms[i].word);
+	for (i = 0; i < c->nterms; i++)
 		free(c->terms[i].post);
-	}
 	for (i = 0; i < c->nstories; i++) {
 		uint32_t j;
 
