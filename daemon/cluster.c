@@ -1104,6 +1104,45 @@ scan_start(const struct term *tm)
 }
 
 /*
+ * Pass 1 over one query term's postings [from, to), newest first, the
+ * term weighing w: adds w to the candidates already met, lists the new
+ * ones within the window after the n listed.  Returns how many are.
+ * Everything it reads or writes is a parameter, so the compiler keeps
+ * it in registers.
+ */
+static uint32_t
+cand_walk(struct cspan *restrict span, struct cand *restrict cand,
+    uint32_t n, const uint32_t *from, const uint32_t *to, uint32_t stamp,
+    float w, struct window win)
+{
+	const uint32_t *p;
+	struct cspan *sp;
+	uint32_t si, in;
+
+	for (p = to; p > from; ) {
+		if (p - from > CAND_PREFETCH)
+			PREFETCH(&span[p[-1 - CAND_PREFETCH]]);
+		si = *--p;
+		sp = &span[si];
+		if (sp->stamp == stamp) {
+			cand[sp->pos].acc += w;
+			continue;
+		}
+		/*
+		 * Listed when in the window, without a branch (see
+		 * in_window); a story out of it is met again as new.
+		 */
+		in = (uint32_t)in_window(sp, win);
+		sp->stamp = stamp & (0U - in);
+		sp->pos = n;
+		cand[n].story = si;
+		cand[n].acc = w;
+		n += in;
+	}
+	return n;
+}
+
+/*
  * Pass 1: for every story within the window on the query terms' newest
  * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
  * shares, into c->cand in the order met (a story's span says where).  Postings and spans read
@@ -1115,12 +1154,8 @@ static int
 cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 {
 	const struct term *tm;
-	const uint32_t *post;
-	struct cspan *span, *sp;
-	struct cand *cand;
-	uint32_t i, j, lo, si, in, stamp, n = 0;
 	struct window win = window_of(c, t);
-	float w;
+	uint32_t i, j, n = 0;
 
 	if (c->cand == NULL) {
 		if ((c->cand = malloc(CAND_MAX * sizeof(*c->cand))) == NULL)
@@ -1135,35 +1170,11 @@ cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
 		    j += CACHE_LINE / sizeof(*tm->post))
 			PREFETCH(&tm->post[j]);
 	}
-	/* In locals: the stores below could alias the fields of c. */
-	span = c->span;
-	cand = c->cand;
-	stamp = c->stamp;
 	for (i = 0; i < nq; i++) {
 		tm = &c->terms[q[i]];
-		w = (float)term_idf(c, q[i]);
-		post = tm->post;
-		lo = scan_start(tm);
-		for (j = tm->npost; j > lo; j--) {
-			if (j > lo + CAND_PREFETCH)
-				PREFETCH(&span[post[j - 1 - CAND_PREFETCH]]);
-			si = post[j - 1];
-			sp = &span[si];
-			if (sp->stamp == stamp) {
-				cand[sp->pos].acc += w;
-				continue;
-			}
-			/*
-			 * Listed when in the window, without a branch (see
-			 * in_window); a story out of it is met again as new.
-			 */
-			in = (uint32_t)in_window(sp, win);
-			sp->stamp = stamp & (0U - in);
-			sp->pos = n;
-			cand[n].story = si;
-			cand[n].acc = w;
-			n += in;
-		}
+		n = cand_walk(c->span, c->cand, n, tm->post + scan_start(tm),
+		    tm->post + tm->npost, c->stamp, (float)term_idf(c, q[i]),
+		    win);
 	}
 	c->ncand = n;
 	return 0;
