@@ -167,6 +167,12 @@ struct cluster {
 	uint32_t	 stamp;
 	struct cand	*cand;		/* the current query's, CAND_MAX */
 	uint32_t	 ncand;
+	/*
+	 * The idf of each of the current doc's terms, by index (see
+	 * doc_idf): scoring reads them for every term a kept item shares.
+	 */
+	double		*qidf;
+	uint32_t	 cqidf;
 	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
 	size_t		 nheld;		/* items of the stories held */
 	size_t		 bytes;
@@ -522,6 +528,7 @@ cluster_free(struct cluster *c)
 	free(c->span);
 	free(c->shash);
 	free(c->cand);
+	free(c->qidf);
 	free(c);
 }
 
@@ -650,11 +657,12 @@ doc_find(const struct cluster_doc *d, uint32_t id)
 {
 	uint32_t h;
 
-	for (h = hash_term(id, d->mask); d->slot[h].id != id;
+	/* Empty first: most terms looked up are not the doc's. */
+	for (h = hash_term(id, d->mask); d->slot[h].id != DOC_SLOT_EMPTY;
 	    h = (h + 1) & d->mask)
-		if (d->slot[h].id == DOC_SLOT_EMPTY)
-			return UINT32_MAX;
-	return d->slot[h].j;
+		if (d->slot[h].id == id)
+			return d->slot[h].j;
+	return UINT32_MAX;
 }
 
 struct cluster_doc *
@@ -746,6 +754,26 @@ term_idf(const struct cluster *c, uint32_t id)
 	return t->idf;
 }
 
+/*
+ * Fills c->qidf with the idf of each of d's terms, for scoring d: the
+ * same values term_idf gives until the next item is added, without
+ * reaching into a term (a cache miss) for every shared term of every
+ * kept item scored.  -1 on OOM.
+ */
+static int
+doc_idf(struct cluster *c, const struct cluster_doc *d)
+{
+	uint32_t i;
+
+	if (grow((void **)&c->qidf, &c->cqidf, d->n + 1, sizeof(*c->qidf),
+	    &c->bytes))
+		return -1;
+	for (i = 0; i < d->n; i++)
+		c->qidf[i] = term_idf(c, d->term[i]);
+	return 0;
+}
+
+/* The TF-IDF norm of d; after doc_idf. */
 static double
 doc_norm(const struct cluster *c, const struct cluster_doc *d)
 {
@@ -753,7 +781,7 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	uint32_t i;
 
 	for (i = 0; i < d->n; i++) {
-		w = d->tf[i] * term_idf(c, d->term[i]);
+		w = d->tf[i] * c->qidf[i];
 		s += w * w;
 	}
 	/* Unseen words count against every story: nobody shares them. */
@@ -764,7 +792,6 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	return sqrt(s);
 }
 
-/* Computes the TF-IDF norm of a kept item with today's rarities. */
 /*
  * A kept item's term weights, whole counts (CLUSTER_TF_MAX at most), in
  * the bytes after its term ids: a pointer to them would make every kept
@@ -776,6 +803,7 @@ item_tf(const struct citem *it)
 	return (uint8_t *)(it->term + it->n);
 }
 
+/* Computes the TF-IDF norm of a kept item with today's rarities. */
 static void
 item_norm(const struct cluster *c, struct citem *it)
 {
@@ -791,12 +819,16 @@ item_norm(const struct cluster *c, struct citem *it)
 	it->norm_at = c->ndocs;
 }
 
-/* Cosine of doc and one kept item (refreshing its norm when stale). */
+/*
+ * Cosine of doc and one kept item (refreshing its norm when stale);
+ * after doc_idf.
+ */
 static double
 score_item(const struct cluster *c, const struct cluster_doc *d,
     double dnorm, struct citem *it)
 {
 	const uint8_t *tf = item_tf(it);
+	const double *qidf = c->qidf;
 	double dot = 0, id;
 	uint32_t i, j;
 
@@ -804,7 +836,7 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
 	for (i = 0; i < it->n; i++) {
 		if ((j = doc_find(d, it->term[i])) == UINT32_MAX)
 			continue;
-		id = term_idf(c, it->term[i]);
+		id = qidf[j];
 		dot += tf[i] * d->tf[j] * id * id;
 	}
 	if (dot == 0 || dnorm == 0)
@@ -1104,41 +1136,51 @@ scan_start(const struct term *tm)
 }
 
 /*
+ * Pass 1 meets story si (span sp) on a posting of a query term of
+ * weight w: adds w to it when already met, else lists it after the n
+ * listed when it is within the window.  Returns how many are listed.
+ */
+static uint32_t
+cand_visit(struct cspan *sp, uint32_t si, struct cand *cand, uint32_t n,
+    uint32_t stamp, float w, struct window win)
+{
+	uint32_t in;
+
+	if (sp->stamp == stamp) {
+		cand[sp->pos].acc += w;
+		return n;
+	}
+	/*
+	 * Listed when in the window, without a branch (see in_window); a
+	 * story out of it is met again as new.
+	 */
+	in = (uint32_t)in_window(sp, win);
+	sp->stamp = stamp & (0U - in);
+	sp->pos = n;
+	cand[n].story = si;
+	cand[n].acc = w;
+	return n + in;
+}
+
+/*
  * Pass 1 over one query term's postings [from, to), newest first, the
- * term weighing w: adds w to the candidates already met, lists the new
- * ones within the window after the n listed.  Returns how many are.
- * Everything it reads or writes is a parameter, so the compiler keeps
- * it in registers.
+ * term weighing w (see cand_visit).  Everything it reads or writes is
+ * a parameter, so the compiler keeps it in registers; the span of the
+ * posting CAND_PREFETCH on is asked for at each step but the last few.
  */
 static uint32_t
 cand_walk(struct cspan *restrict span, struct cand *restrict cand,
     uint32_t n, const uint32_t *from, const uint32_t *to, uint32_t stamp,
     float w, struct window win)
 {
-	const uint32_t *p;
-	struct cspan *sp;
-	uint32_t si, in;
+	const uint32_t *p = to;
 
-	for (p = to; p > from; ) {
-		if (p - from > CAND_PREFETCH)
-			PREFETCH(&span[p[-1 - CAND_PREFETCH]]);
-		si = *--p;
-		sp = &span[si];
-		if (sp->stamp == stamp) {
-			cand[sp->pos].acc += w;
-			continue;
-		}
-		/*
-		 * Listed when in the window, without a branch (see
-		 * in_window); a story out of it is met again as new.
-		 */
-		in = (uint32_t)in_window(sp, win);
-		sp->stamp = stamp & (0U - in);
-		sp->pos = n;
-		cand[n].story = si;
-		cand[n].acc = w;
-		n += in;
+	for (; p - from > CAND_PREFETCH; p--) {
+		PREFETCH(&span[p[-1 - CAND_PREFETCH]]);
+		n = cand_visit(&span[p[-1]], p[-1], cand, n, stamp, w, win);
 	}
+	for (; p > from; p--)
+		n = cand_visit(&span[p[-1]], p[-1], cand, n, stamp, w, win);
 	return n;
 }
 
@@ -1211,10 +1253,13 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 {
 	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, k, best = UINT32_MAX;
 	uint32_t top[CLUSTER_RESCORE], ntop = 0;
-	double dnorm = doc_norm(c, d), txt[CLUSTER_RESCORE];
+	double dnorm, txt[CLUSTER_RESCORE];
 	double tot[CLUSTER_RESCORE];
 
 	memset(out, 0, sizeof(*out));
+	if (doc_idf(c, d) == -1)
+		return -1;
+	dnorm = doc_norm(c, d);
 	/* The rarest terms: a story sharing none of them is not this one. */
 	for (i = 0; i < d->n; i++) {
 		uint32_t df = c->terms[d->term[i]].df;
@@ -1260,7 +1305,7 @@ cluster_score(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	uint32_t s = story_find(c, story);
 
 	memset(out, 0, sizeof(*out));
-	if (s == UINT32_MAX)
+	if (s == UINT32_MAX || doc_idf(c, d) == -1)
 		return 0;
 	out->story = story;
 	out->score = score_story(c, d, doc_norm(c, d), &c->stories[s]);
