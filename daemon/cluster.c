@@ -1299,6 +1299,9 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	if (cand_gather(c, q, nq, t) == -1)
 		return -1;
 	ntop = cand_top(c, top);
+	/* The stories to score, a cache miss each: all on their way at once. */
+	for (k = 0; k < ntop; k++)
+		PREFETCH(&c->stories[top[k]]);
 	for (k = 0; k < ntop; k++) {
 		txt[k] = tot[k] = score_story(c, d, dnorm,
 		    &c->stories[top[k]]);
