@@ -195,6 +195,18 @@ bench: bench-cluster
 bench-cluster: tests/cluster-bench
 	./tests/cluster-bench 100000 20000
 
+# Clustering speed on a farm's real load: the items of a bench-poll
+# database (FARM_DB, default the newest under $(BENCH_DIR)) replayed in
+# the order they were stored, at the daemon's default max_items.  The
+# dump (FARM_TSV) is made once and kept.
+FARM_DB		?= $(shell ls -t $(BENCH_DIR)/tidings-bench-*/t.db 2>/dev/null | head -n 1)
+FARM_TSV	?= /tmp/tidings-cluster-farm.tsv
+
+.PHONY: bench-cluster-farm
+bench-cluster-farm: tests/cluster-bench
+	@[ -f $(FARM_TSV) ] || sh tests/cluster-farm.sh "$(FARM_DB)" $(FARM_TSV)
+	./tests/cluster-bench -r $(FARM_TSV)
+
 .PHONY: clean-cluster
 clean: clean-cluster
 clean-cluster:

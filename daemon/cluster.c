@@ -4,8 +4,9 @@
  *
  * Data: an interned term table (string -> id, with document frequency
  * and a postings list of the stories holding the term), and the stories
- * (id -> term counts summed over their items, their newest items' term
- * vectors, time range).  Everything grows by doubling; nothing is freed
+ * (id -> the ids of the terms of their items, their newest items' term
+ * vectors; their time ranges in an array of their own, see struct
+ * cspan).  Everything grows by doubling; nothing is freed
  * before cluster_free but the kept items a story replaces, the terms
  * and items of a story merged into another (its slot stays, with id 0
  * until the next eviction) and the stories evicted over max_items.
@@ -49,6 +50,31 @@
  */
 #define CLUSTER_TF_MAX		UINT8_MAX
 #define CITEM_TERM_BYTES	(sizeof(uint32_t) + sizeof(uint8_t))
+/*
+ * A doc's lookup tables (see doc_index): the smallest slot table and
+ * how many slots a term, the smallest bit filter and how many bits a
+ * term (powers of two).  32 bits a term: a term the doc lacks passes
+ * the filter 3% of the time.
+ */
+#define DOC_SLOTS_MIN		16
+#define DOC_SLOTS_PER_TERM	4
+#define DOC_SLOT_EMPTY		UINT32_MAX
+#define DOC_BITS_MIN		512
+#define DOC_BITS_PER_TERM	32
+/*
+ * A hint to load memory soon (what a scan reads next is a cache miss
+ * each), the line it loads, and how many postings ahead pass 1 asks
+ * for a story's span.
+ */
+#define CACHE_LINE		64
+#define CAND_PREFETCH		8
+#if defined(__GNUC__)
+#define PREFETCH(p)		__builtin_prefetch(p)
+#else
+#define PREFETCH(p)		((void)(p))
+#endif
+/* The most stories one query can meet on its postings. */
+#define CAND_MAX		(CLUSTER_QUERY_TERMS * CLUSTER_POSTINGS_SCAN)
 
 /* Function words carry no story; English only (the feeds that matter). */
 /* Sorted (bsearch). */
@@ -68,8 +94,13 @@ static const char *const cluster_stop[] = {
 };
 
 struct term {
-	char		*word;
 	uint64_t	 hash;		/* hash_str(word): probes compare it first */
+	/*
+	 * In place, next to its hash: a lookup reads one term, not a term
+	 * and then a string elsewhere (a cache miss each); and a string of
+	 * its own would take a 32-byte allocation anyway.
+	 */
+	char		 word[CLUSTER_WORD_MAX + 1];
 	uint32_t	 df;		/* items holding it */
 	float		 idf;		/* cached while ndocs + 1 == idf_at */
 	uint64_t	 idf_at;
@@ -79,14 +110,13 @@ struct term {
 
 /*
  * A kept item: its sorted term ids and weights (one allocation, the
- * weights as bytes after the ids), and its
+ * weights as bytes after the ids: item_tf), and its
  * TF-IDF norm, recomputed only when the number of items seen grew by
  * an eighth since (rarities drift slowly; recomputing at every score
  * would cost an idf per word of every kept item).
  */
 struct citem {
 	uint32_t	*term;
-	uint8_t		*tf;		/* whole counts, CLUSTER_TF_MAX at most */
 	uint32_t	 n;
 	float		 norm;
 	uint64_t	 norm_at;	/* ndocs when norm was computed */
@@ -95,7 +125,6 @@ struct citem {
 
 struct cstory {
 	int64_t		 id;
-	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
 	struct citem	*item;		/* ring of the newest kept items */
 	uint32_t	 nitems;	/* items added (kept ones after a merge) */
 	uint32_t	 held;		/* items it holds (for max_items) */
@@ -106,8 +135,24 @@ struct cstory {
 	 */
 	uint32_t	*term;
 	uint32_t	 n, cap;
+};
+
+/* A story pass 1 met within the window, and the query weight it shares. */
+struct cand {
+	uint32_t	 story;		/* index */
+	float		 acc;
+};
+
+/*
+ * What candidate retrieval reads of a story, at the same index as the
+ * story but in an array of its own: a query walks some 1,400 postings
+ * of stories scattered over the whole table, and 24 bytes a story stay
+ * in cache where the 40 of the rest did not (nor shared its lines).
+ */
+struct cspan {
+	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
 	uint32_t	 stamp;		/* last query that saw it as a candidate */
-	float		 acc;		/* that query's shared rare weight */
+	uint32_t	 pos;		/* where that query listed it */
 };
 
 struct cluster {
@@ -117,22 +162,43 @@ struct cluster {
 	uint32_t	*thash;		/* term id + 1, open addressing */
 	uint32_t	 thcap;
 	struct cstory	*stories;
+	struct cspan	*span;		/* as many, the same capacity */
 	uint32_t	 nstories, cstories;
 	uint32_t	*shash;		/* story index + 1 */
 	uint32_t	 shcap;
 	uint64_t	 ndocs;
 	uint32_t	 stamp;
-	uint32_t	*touched;	/* candidates of the current query */
-	uint32_t	 ntouched, ctouched;
+	struct cand	*cand;		/* the current query's, CAND_MAX */
+	uint32_t	 ncand;
+	/*
+	 * The idf of each of the current doc's terms, by index (see
+	 * doc_idf): scoring reads them for every term a kept item shares.
+	 */
+	double		*qidf;
+	uint32_t	 cqidf;
 	uint32_t	 ngone;		/* stories merged away (id 0, no terms) */
 	size_t		 nheld;		/* items of the stories held */
 	size_t		 bytes;
+};
+
+/* A term of a doc (id DOC_SLOT_EMPTY: none) and its index in the doc. */
+struct docslot {
+	uint32_t	 id;
+	uint32_t	 j;
 };
 
 struct cluster_doc {
 	uint32_t	*term;		/* sorted, unique */
 	float		*tf;
 	uint32_t	 n;
+	/*
+	 * term's index by term id, open addressing, and a filter of one
+	 * bit a term in the same allocation: see doc_index.
+	 */
+	struct docslot	*slot;
+	uint64_t	*bits;
+	uint32_t	 mask;		/* slots - 1 */
+	uint32_t	 bmask;		/* bits - 1 */
 	char		**fresh;	/* words not yet interned */
 	float		*freshtf;
 	uint32_t	 nfresh;
@@ -146,6 +212,13 @@ hash_str(const char *s)
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
 	return h;
+}
+
+/* Where term id goes in a doc's slot table of mask + 1 slots. */
+static uint32_t
+hash_term(uint32_t id, uint32_t mask)
+{
+	return (uint32_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
 static uint64_t
@@ -390,22 +463,23 @@ static uint32_t
 term_intern(struct cluster *c, const char *w)
 {
 	uint32_t id = term_find(c, w);
+	size_t len = strlen(w);
 	uint64_t i;
 	struct term *t;
 
 	if (id != UINT32_MAX)
 		return id;
+	if (len > CLUSTER_WORD_MAX)	/* bag_words keeps none such */
+		return UINT32_MAX;
 	if (rehash(&c->thash, &c->thcap, c->nterms, &c->bytes, term_key, c) ||
 	    grow((void **)&c->terms, &c->cterms, c->nterms + 1,
 	    sizeof(*c->terms), &c->bytes))
 		return UINT32_MAX;
 	t = &c->terms[c->nterms];
 	memset(t, 0, sizeof(*t));
-	if ((t->word = strdup(w)) == NULL)
-		return UINT32_MAX;
+	memcpy(t->word, w, len + 1);
 	t->hash = hash_str(w);
-	c->bytes += strlen(w) + 1;
-	for (i = hash_str(w) & (c->thcap - 1); c->thash[i] != 0;
+	for (i = t->hash & (c->thcap - 1); c->thash[i] != 0;
 	    i = (i + 1) & (c->thcap - 1))
 		;
 	c->thash[i] = c->nterms + 1;
@@ -445,10 +519,8 @@ cluster_free(struct cluster *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nterms; i++) {
-		free(c->terms[i].word);
+	for (i = 0; i < c->nterms; i++)
 		free(c->terms[i].post);
-	}
 	for (i = 0; i < c->nstories; i++) {
 		uint32_t j;
 
@@ -461,8 +533,10 @@ cluster_free(struct cluster *c)
 	free(c->terms);
 	free(c->thash);
 	free(c->stories);
+	free(c->span);
 	free(c->shash);
-	free(c->touched);
+	free(c->cand);
+	free(c->qidf);
 	free(c);
 }
 
@@ -558,6 +632,57 @@ bag_words(struct bag *b, const char *words, size_t max)
 	return 0;
 }
 
+/*
+ * Fills d's lookup tables, which scoring looks each term of a kept item
+ * up in (doc_find), where merging the two sorted lists took twice the
+ * steps on branches no predictor follows: a bit filter that turns away
+ * nearly every term the doc lacks on one bit (a branch that is almost
+ * always predicted), and a slot table that finds the rest.
+ */
+static int
+doc_index(struct cluster_doc *d)
+{
+	uint32_t cap = DOC_SLOTS_MIN, nbits = DOC_BITS_MIN, i, h;
+
+	while (cap < DOC_SLOTS_PER_TERM * d->n)
+		cap *= 2;
+	while (nbits < DOC_BITS_PER_TERM * d->n)
+		nbits *= 2;
+	if ((d->slot = malloc(cap * sizeof(*d->slot) + nbits / 8)) == NULL)
+		return -1;
+	d->bits = (uint64_t *)(void *)(d->slot + cap);
+	d->mask = cap - 1;
+	d->bmask = nbits - 1;
+	memset(d->bits, 0, nbits / 8);
+	for (h = 0; h < cap; h++)
+		d->slot[h].id = DOC_SLOT_EMPTY;
+	for (i = 0; i < d->n; i++) {
+		h = hash_term(d->term[i], d->bmask);
+		d->bits[h / 64] |= UINT64_C(1) << (h % 64);
+		for (h = hash_term(d->term[i], d->mask);
+		    d->slot[h].id != DOC_SLOT_EMPTY; h = (h + 1) & d->mask)
+			;
+		d->slot[h].id = d->term[i];
+		d->slot[h].j = i;
+	}
+	return 0;
+}
+
+/* Index in d of term id, or UINT32_MAX when d does not hold it. */
+static uint32_t
+doc_find(const struct cluster_doc *d, uint32_t id)
+{
+	uint32_t h = hash_term(id, d->bmask);
+
+	if ((d->bits[h / 64] >> (h % 64) & 1) == 0)
+		return UINT32_MAX;
+	for (h = hash_term(id, d->mask); d->slot[h].id != DOC_SLOT_EMPTY;
+	    h = (h + 1) & d->mask)
+		if (d->slot[h].id == id)
+			return d->slot[h].j;
+	return UINT32_MAX;
+}
+
 struct cluster_doc *
 cluster_doc_from_words(struct cluster *c, const char *title_words,
     const char *summary_words)
@@ -587,6 +712,10 @@ cluster_doc_from_words(struct cluster *c, const char *title_words,
 		}
 		b.d->term[j] = t;
 		b.d->tf[j] = f;
+	}
+	if (doc_index(b.d) == -1) {
+		cluster_doc_free(b.d);
+		return NULL;
 	}
 	return b.d;
 }
@@ -619,6 +748,7 @@ cluster_doc_free(struct cluster_doc *d)
 	free(d->freshtf);
 	free(d->term);
 	free(d->tf);
+	free(d->slot);
 	free(d);
 }
 
@@ -642,6 +772,26 @@ term_idf(const struct cluster *c, uint32_t id)
 	return t->idf;
 }
 
+/*
+ * Fills c->qidf with the idf of each of d's terms, for scoring d: the
+ * same values term_idf gives until the next item is added, without
+ * reaching into a term (a cache miss) for every shared term of every
+ * kept item scored.  -1 on OOM.
+ */
+static int
+doc_idf(struct cluster *c, const struct cluster_doc *d)
+{
+	uint32_t i;
+
+	if (grow((void **)&c->qidf, &c->cqidf, d->n + 1, sizeof(*c->qidf),
+	    &c->bytes))
+		return -1;
+	for (i = 0; i < d->n; i++)
+		c->qidf[i] = term_idf(c, d->term[i]);
+	return 0;
+}
+
+/* The TF-IDF norm of d; after doc_idf. */
 static double
 doc_norm(const struct cluster *c, const struct cluster_doc *d)
 {
@@ -649,7 +799,7 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	uint32_t i;
 
 	for (i = 0; i < d->n; i++) {
-		w = d->tf[i] * term_idf(c, d->term[i]);
+		w = d->tf[i] * c->qidf[i];
 		s += w * w;
 	}
 	/* Unseen words count against every story: nobody shares them. */
@@ -660,40 +810,52 @@ doc_norm(const struct cluster *c, const struct cluster_doc *d)
 	return sqrt(s);
 }
 
+/*
+ * A kept item's term weights, whole counts (CLUSTER_TF_MAX at most), in
+ * the bytes after its term ids: a pointer to them would make every kept
+ * item 8 bytes bigger, and scoring reads them all.
+ */
+static uint8_t *
+item_tf(const struct citem *it)
+{
+	return (uint8_t *)(it->term + it->n);
+}
+
 /* Computes the TF-IDF norm of a kept item with today's rarities. */
 static void
 item_norm(const struct cluster *c, struct citem *it)
 {
+	const uint8_t *tf = item_tf(it);
 	double norm = 0, w;
 	uint32_t i;
 
 	for (i = 0; i < it->n; i++) {
-		w = it->tf[i] * term_idf(c, it->term[i]);
+		w = tf[i] * term_idf(c, it->term[i]);
 		norm += w * w;
 	}
 	it->norm = (float)sqrt(norm);
 	it->norm_at = c->ndocs;
 }
 
-/* Cosine of doc and one kept item (refreshing its norm when stale). */
+/*
+ * Cosine of doc and one kept item (refreshing its norm when stale);
+ * after doc_idf.
+ */
 static double
 score_item(const struct cluster *c, const struct cluster_doc *d,
     double dnorm, struct citem *it)
 {
+	const uint8_t *tf = item_tf(it);
+	const double *qidf = c->qidf;
 	double dot = 0, id;
-	uint32_t i = 0, j = 0;
+	uint32_t i, j;
 
-	while (i < it->n && j < d->n) {
-		if (it->term[i] < d->term[j])
-			i++;
-		else if (it->term[i] > d->term[j])
-			j++;
-		else {
-			id = term_idf(c, it->term[i]);
-			dot += it->tf[i] * d->tf[j] * id * id;
-			i++;
-			j++;
-		}
+	/* In the item's term order: the sum is the same, to the last bit. */
+	for (i = 0; i < it->n; i++) {
+		if ((j = doc_find(d, it->term[i])) == UINT32_MAX)
+			continue;
+		id = qidf[j];
+		dot += tf[i] * d->tf[j] * id * id;
 	}
 	if (dot == 0 || dnorm == 0)
 		return 0;
@@ -741,6 +903,9 @@ score_story(const struct cluster *c, const struct cluster_doc *d,
 	    CLUSTER_STORY_ITEMS, n = kept < CLUSTER_NEAREST ? kept :
 	    CLUSTER_NEAREST;
 
+	/* Every kept item's terms on their way at once, not one by one. */
+	for (i = 0; i < kept; i++)
+		PREFETCH(s->item[i].term);
 	for (i = 0; i < kept; i++)
 		nearest_add(near, n, score_item(c, d, dnorm, &s->item[i]));
 	return nearest_mean(near, n);
@@ -763,14 +928,9 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 		return;		/* no explanation, no harm */
 	for (k = 0; k < kept; k++) {
 		it = &s->item[k];
-		for (i = j = 0; i < it->n && j < d->n; ) {
-			if (it->term[i] < d->term[j])
-				i++;
-			else if (it->term[i] > d->term[j])
-				j++;
-			else
-				sum[j++] += it->tf[i++];
-		}
+		for (i = 0; i < it->n; i++)
+			if ((j = doc_find(d, it->term[i])) != UINT32_MAX)
+				sum[j] += item_tf(it)[i];
 	}
 	for (j = 0; j < d->n; j++) {
 		if (sum[j] == 0)
@@ -794,14 +954,40 @@ story_why(const struct cluster *c, const struct cluster_doc *d,
 			    c->terms[top[k]].word);
 }
 
-static int
-in_window(const struct cluster *c, const struct cstory *s, int64_t t)
+/*
+ * The window an item at t looks in, as the range of times a story's
+ * first item must not come after (hi) and its last not before (lo):
+ * "within 72 h" is strict, so t + 72 h - 1 and t - 72 h + 1, clamped
+ * rather than overflowing.  No window, or t undated: every time.
+ */
+struct window {
+	int64_t	 lo, hi;
+};
+
+static struct window
+window_of(const struct cluster *c, int64_t t)
 {
-	if (c->p.window <= 0 || t == CLUSTER_TIME_UNKNOWN ||
-	    s->first == CLUSTER_TIME_UNKNOWN)
-		return 1;
-	/* Strict: "within 72 h" leaves out what is exactly 72 h away. */
-	return t > s->first - c->p.window && t < s->last + c->p.window;
+	struct window w = { INT64_MIN, INT64_MAX };
+	int64_t win = c->p.window;
+
+	if (win <= 0 || t == CLUSTER_TIME_UNKNOWN)
+		return w;
+	w.hi = t > INT64_MAX - (win - 1) ? INT64_MAX : t + (win - 1);
+	w.lo = t < INT64_MIN + (win - 1) ? INT64_MIN : t - (win - 1);
+	return w;
+}
+
+/*
+ * 1 when story span s lies within window w (window_of) of an item:
+ * t > first - window and t < last + window, undated stories in.
+ * Without a branch: pass 1 asks it of most stories it meets, in or out
+ * as they come, and a branch on it was mispredicted a third of the time.
+ */
+static int
+in_window(const struct cspan *s, struct window w)
+{
+	return (s->first == CLUSTER_TIME_UNKNOWN) |
+	    ((s->first <= w.hi) & (s->last >= w.lo));
 }
 
 /*
@@ -810,7 +996,7 @@ in_window(const struct cluster *c, const struct cstory *s, int64_t t)
  * Nothing without a window (time is then no signal) or without dates.
  */
 static double
-time_bonus(const struct cluster *c, const struct cstory *s, int64_t t)
+time_bonus(const struct cluster *c, const struct cspan *s, int64_t t)
 {
 	double dt;
 
@@ -826,6 +1012,7 @@ time_bonus(const struct cluster *c, const struct cstory *s, int64_t t)
 static double
 item_cosine(const struct cluster *c, struct citem *a, struct citem *b)
 {
+	const uint8_t *atf = item_tf(a), *btf = item_tf(b);
 	double dot = 0, id;
 	uint32_t i = 0, j = 0;
 
@@ -836,7 +1023,7 @@ item_cosine(const struct cluster *c, struct citem *a, struct citem *b)
 			j++;
 		else {
 			id = term_idf(c, a->term[i]);
-			dot += (double)a->tf[i] * b->tf[j] * id * id;
+			dot += (double)atf[i] * btf[j] * id * id;
 			i++;
 			j++;
 		}
@@ -878,8 +1065,8 @@ story_items_cosine(const struct cluster *c, struct cstory *a,
  * stories a month apart.  Undated stories (CLUSTER_TIME_UNKNOWN) pass.
  */
 static int
-stories_near(const struct cluster *c, const struct cstory *a,
-    const struct cstory *b)
+stories_near(const struct cluster *c, const struct cspan *a,
+    const struct cspan *b)
 {
 	int64_t fa, fb;
 
@@ -928,10 +1115,10 @@ merge_pick(struct cluster *c, const uint32_t *top, const double *txt,
 		}
 	if (second == UINT32_MAX || txt[best] < mt || txt[second] < mt)
 		return best;
+	if (!stories_near(c, &c->span[top[best]], &c->span[top[second]]))
+		return best;
 	a = &c->stories[top[best]];
 	b = &c->stories[top[second]];
-	if (!stories_near(c, a, b))
-		return best;
 	pair = story_items_cosine(c, a, b);
 	/* One broad item must not chain two unlike stories together. */
 	if (pair < c->p.threshold)
@@ -944,16 +1131,153 @@ merge_pick(struct cluster *c, const uint32_t *top, const double *txt,
 	return keep;
 }
 
+/*
+ * The query stamp wrapped around: stamps of queries 2^32 ago would pass
+ * for this one's, so none is left.
+ */
+static void
+stamps_reset(struct cluster *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nstories; i++)
+		c->span[i].stamp = 0;
+	c->stamp = 1;
+}
+
+/* The first of the postings of tm that a query reads. */
+static uint32_t
+scan_start(const struct term *tm)
+{
+	return tm->npost > CLUSTER_POSTINGS_SCAN ?
+	    tm->npost - CLUSTER_POSTINGS_SCAN : 0;
+}
+
+/*
+ * Pass 1 meets story si (span sp) on a posting of a query term of
+ * weight w: adds w to it when already met, else lists it after the n
+ * listed when it is within the window.  Returns how many are listed.
+ */
+static uint32_t
+cand_visit(struct cspan *sp, uint32_t si, struct cand *cand, uint32_t n,
+    uint32_t stamp, float w, struct window win)
+{
+	uint32_t in;
+
+	if (sp->stamp == stamp) {
+		cand[sp->pos].acc += w;
+		return n;
+	}
+	/*
+	 * Listed when in the window, without a branch (see in_window); a
+	 * story out of it is met again as new.
+	 */
+	in = (uint32_t)in_window(sp, win);
+	sp->stamp = stamp & (0U - in);
+	sp->pos = n;
+	cand[n].story = si;
+	cand[n].acc = w;
+	return n + in;
+}
+
+/*
+ * Pass 1 over one query term's postings [from, to), newest first, the
+ * term weighing w (see cand_visit).  Everything it reads or writes is
+ * a parameter, so the compiler keeps it in registers; the span of the
+ * posting CAND_PREFETCH on is asked for at each step but the last few.
+ */
+static uint32_t
+cand_walk(struct cspan *restrict span, struct cand *restrict cand,
+    uint32_t n, const uint32_t *from, const uint32_t *to, uint32_t stamp,
+    float w, struct window win)
+{
+	const uint32_t *p = to;
+
+	for (; p - from > CAND_PREFETCH; p--) {
+		PREFETCH(&span[p[-1 - CAND_PREFETCH]]);
+		n = cand_visit(&span[p[-1]], p[-1], cand, n, stamp, w, win);
+	}
+	for (; p > from; p--)
+		n = cand_visit(&span[p[-1]], p[-1], cand, n, stamp, w, win);
+	return n;
+}
+
+/*
+ * Pass 1: for every story within the window on the query terms' newest
+ * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
+ * shares, into c->cand in the order met (a story's span says where).  Postings and spans read
+ * in turn would be a cache miss each, so they are asked for ahead: the
+ * postings of every query term first, a span CAND_PREFETCH postings
+ * before it is read.
+ */
+static int
+cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
+{
+	const struct term *tm;
+	struct window win = window_of(c, t);
+	uint32_t i, j, n = 0;
+
+	if (c->cand == NULL) {
+		if ((c->cand = malloc(CAND_MAX * sizeof(*c->cand))) == NULL)
+			return -1;
+		c->bytes += CAND_MAX * sizeof(*c->cand);
+	}
+	if (++c->stamp == 0)
+		stamps_reset(c);
+	for (i = 0; i < nq; i++) {
+		tm = &c->terms[q[i]];
+		for (j = scan_start(tm); j < tm->npost;
+		    j += CACHE_LINE / sizeof(*tm->post))
+			PREFETCH(&tm->post[j]);
+	}
+	for (i = 0; i < nq; i++) {
+		tm = &c->terms[q[i]];
+		n = cand_walk(c->span, c->cand, n, tm->post + scan_start(tm),
+		    tm->post + tm->npost, c->stamp, (float)term_idf(c, q[i]),
+		    win);
+	}
+	c->ncand = n;
+	return 0;
+}
+
+/*
+ * The CLUSTER_RESCORE stories pass 1 found sharing the most, most
+ * first (ties: the first met), into top.
+ */
+static uint32_t
+cand_top(const struct cluster *c, uint32_t *top)
+{
+	float acc[CLUSTER_RESCORE], a;
+	uint32_t ntop = 0, j, k;
+
+	for (j = 0; j < c->ncand; j++) {
+		a = c->cand[j].acc;
+		if (ntop == CLUSTER_RESCORE && a <= acc[ntop - 1])
+			continue;
+		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
+		    k > 0 && acc[k - 1] < a; k--) {
+			top[k] = top[k - 1];
+			acc[k] = acc[k - 1];
+		}
+		top[k] = c->cand[j].story;
+		acc[k] = a;
+	}
+	return ntop;
+}
+
 int
 cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
     struct cluster_match *out)
 {
-	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, j, k, best = UINT32_MAX;
+	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, k, best = UINT32_MAX;
 	uint32_t top[CLUSTER_RESCORE], ntop = 0;
-	double dnorm = doc_norm(c, d), txt[CLUSTER_RESCORE];
+	double dnorm, txt[CLUSTER_RESCORE];
 	double tot[CLUSTER_RESCORE];
 
 	memset(out, 0, sizeof(*out));
+	if (doc_idf(c, d) == -1)
+		return -1;
+	dnorm = doc_norm(c, d);
 	/* The rarest terms: a story sharing none of them is not this one. */
 	for (i = 0; i < d->n; i++) {
 		uint32_t df = c->terms[d->term[i]].df;
@@ -972,49 +1296,17 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	 * on the query terms' recent postings.  Pass 2: the full score for
 	 * the CLUSTER_RESCORE stories that share the most.
 	 */
-	c->stamp++;
-	c->ntouched = 0;
-	for (i = 0; i < nq; i++) {
-		const struct term *tm = &c->terms[q[i]];
-		float w = (float)term_idf(c, q[i]);
-
-		for (j = tm->npost, k = 0; j > 0 && k < CLUSTER_POSTINGS_SCAN;
-		    j--, k++) {
-			uint32_t si = tm->post[j - 1];
-			struct cstory *s = &c->stories[si];
-
-			if (s->stamp == c->stamp) {
-				s->acc += w;
-				continue;
-			}
-			if (!in_window(c, s, t))
-				continue;
-			if (grow((void **)&c->touched, &c->ctouched,
-			    c->ntouched + 1, sizeof(*c->touched), &c->bytes))
-				return -1;
-			s->stamp = c->stamp;
-			s->acc = w;
-			c->touched[c->ntouched++] = si;
-		}
-	}
-	/* One pass keeps the CLUSTER_RESCORE largest, most first. */
-	for (j = 0; j < c->ntouched; j++) {
-		float acc = c->stories[c->touched[j]].acc;
-
-		if (ntop == CLUSTER_RESCORE &&
-		    acc <= c->stories[top[ntop - 1]].acc)
-			continue;
-		for (k = ntop < CLUSTER_RESCORE ? ntop++ : ntop - 1;
-		    k > 0 && c->stories[top[k - 1]].acc < acc; k--)
-			top[k] = top[k - 1];
-		top[k] = c->touched[j];
-	}
+	if (cand_gather(c, q, nq, t) == -1)
+		return -1;
+	ntop = cand_top(c, top);
+	/* The stories to score, a cache miss each: all on their way at once. */
+	for (k = 0; k < ntop; k++)
+		PREFETCH(&c->stories[top[k]]);
 	for (k = 0; k < ntop; k++) {
-		const struct cstory *s = &c->stories[top[k]];
-
-		txt[k] = tot[k] = score_story(c, d, dnorm, s);
+		txt[k] = tot[k] = score_story(c, d, dnorm,
+		    &c->stories[top[k]]);
 		if (txt[k] > 0)
-			tot[k] += time_bonus(c, s, t);
+			tot[k] += time_bonus(c, &c->span[top[k]], t);
 		if (best == UINT32_MAX ? tot[k] > 0 : tot[k] > tot[best])
 			best = k;
 	}
@@ -1034,7 +1326,7 @@ cluster_score(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	uint32_t s = story_find(c, story);
 
 	memset(out, 0, sizeof(*out));
-	if (s == UINT32_MAX)
+	if (s == UINT32_MAX || doc_idf(c, d) == -1)
 		return 0;
 	out->story = story;
 	out->score = score_story(c, d, doc_norm(c, d), &c->stories[s]);
@@ -1083,6 +1375,7 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	struct cstory *s = &c->stories[si];
 	size_t each = CITEM_TERM_BYTES;
 	struct citem *it;
+	uint8_t *itf;
 	uint32_t i, j;
 	void *mem;
 
@@ -1105,16 +1398,16 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 	free(it->term);
 	c->bytes += n * each;
 	it->term = mem;
-	it->tf = (uint8_t *)(it->term + n);
 	it->n = n;
+	itf = item_tf(it);
 	/* Insertion sort by term id: items are small. */
 	for (i = 0; i < n; i++) {
 		for (j = i; j > 0 && it->term[j - 1] > ids[i]; j--) {
 			it->term[j] = it->term[j - 1];
-			it->tf[j] = it->tf[j - 1];
+			itf[j] = itf[j - 1];
 		}
 		it->term[j] = ids[i];
-		it->tf[j] = (uint8_t)(tf[i] < CLUSTER_TF_MAX ? tf[i] :
+		itf[j] = (uint8_t)(tf[i] < CLUSTER_TF_MAX ? tf[i] :
 		    CLUSTER_TF_MAX);
 	}
 	it->norm = -1;	/* computed at its first score */
@@ -1125,27 +1418,39 @@ story_keep(struct cluster *c, uint32_t si, const uint32_t *ids,
 
 static int cluster_evict(struct cluster *, uint32_t);
 
+/* Room for n stories: their slots and their spans grow together. */
+static int
+stories_grow(struct cluster *c, uint32_t n)
+{
+	uint32_t cap = c->cstories;
+
+	if (grow((void **)&c->span, &cap, n, sizeof(*c->span), &c->bytes))
+		return -1;
+	return grow((void **)&c->stories, &c->cstories, n,
+	    sizeof(*c->stories), &c->bytes);
+}
+
 int
 cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
     int64_t t)
 {
 	uint32_t si = story_find(c, story), i, id, *ids = NULL;
 	struct cstory *s;
+	struct cspan *sp;
 	float *tf = NULL;
 	uint64_t h;
 	int rc = -1;
 
 	if (si == UINT32_MAX) {
 		if (rehash(&c->shash, &c->shcap, c->nstories, &c->bytes,
-		    story_key, c) ||
-		    grow((void **)&c->stories, &c->cstories, c->nstories + 1,
-		    sizeof(*c->stories), &c->bytes))
+		    story_key, c) || stories_grow(c, c->nstories + 1))
 			return -1;
 		si = c->nstories;
 		s = &c->stories[si];
 		memset(s, 0, sizeof(*s));
 		s->id = story;
-		s->first = s->last = t;
+		memset(&c->span[si], 0, sizeof(c->span[si]));
+		c->span[si].first = c->span[si].last = t;
 		for (h = hash_id(story) & (c->shcap - 1); c->shash[h] != 0;
 		    h = (h + 1) & (c->shcap - 1))
 			;
@@ -1164,14 +1469,14 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		}
 	}
 	/* An undated item leaves the story's time alone (see in_window). */
-	s = &c->stories[si];
-	if (s->first == CLUSTER_TIME_UNKNOWN)
-		s->first = s->last = t;
+	sp = &c->span[si];
+	if (sp->first == CLUSTER_TIME_UNKNOWN)
+		sp->first = sp->last = t;
 	else if (t != CLUSTER_TIME_UNKNOWN) {
-		if (t < s->first)
-			s->first = t;
-		if (t > s->last)
-			s->last = t;
+		if (t < sp->first)
+			sp->first = t;
+		if (t > sp->last)
+			sp->last = t;
 	}
 	if ((ids = malloc((d->n + d->nfresh + 1) * sizeof(*ids))) == NULL ||
 	    (tf = malloc((d->n + d->nfresh + 1) * sizeof(*tf))) == NULL)
@@ -1288,6 +1593,7 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 {
 	uint32_t fi = story_find(c, from), ii = story_find(c, into), i;
 	struct cstory *f, *s;
+	struct cspan *fs, *ss;
 
 	/* 0 is no story (and the id of the slots merged away). */
 	if (from == 0 || into == 0 || fi == UINT32_MAX || ii == UINT32_MAX ||
@@ -1306,14 +1612,16 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 	s->held += f->held;
 	f->held = 0;
 	/* Undated stories have no range (see cluster_add). */
-	if (s->first == CLUSTER_TIME_UNKNOWN) {
-		s->first = f->first;
-		s->last = f->last;
-	} else if (f->first != CLUSTER_TIME_UNKNOWN) {
-		if (f->first < s->first)
-			s->first = f->first;
-		if (f->last > s->last)
-			s->last = f->last;
+	fs = &c->span[fi];
+	ss = &c->span[ii];
+	if (ss->first == CLUSTER_TIME_UNKNOWN) {
+		ss->first = fs->first;
+		ss->last = fs->last;
+	} else if (fs->first != CLUSTER_TIME_UNKNOWN) {
+		if (fs->first < ss->first)
+			ss->first = fs->first;
+		if (fs->last > ss->last)
+			ss->last = fs->last;
 	}
 	/* The slot stays (the id hash points at it) but matches no id. */
 	c->bytes -= (size_t)f->cap * sizeof(*f->term);
@@ -1385,7 +1693,7 @@ cluster_evict(struct cluster *c, uint32_t keep)
 	}
 	for (i = 0; i < c->nstories; i++)
 		if (c->stories[i].id != 0 && i != keep) {
-			ev[n].last = c->stories[i].last;
+			ev[n].last = c->span[i].last;
 			ev[n++].si = i;
 		}
 	qsort(ev, n, sizeof(*ev), evictee_cmp);
@@ -1399,8 +1707,10 @@ cluster_evict(struct cluster *c, uint32_t keep)
 			continue;
 		}
 		map[i] = live;
-		if (live != i)
+		if (live != i) {
 			c->stories[live] = c->stories[i];
+			c->span[live] = c->span[i];
+		}
 		live++;
 	}
 	for (i = 0; i < c->nterms; i++) {

@@ -170,6 +170,54 @@ test_undated(void)
 }
 
 /*
+ * The window's edges, on both sides of a story spanning T0 .. T0 + HOUR:
+ * strictly within is in, exactly a window away is out; no window (0)
+ * or an undated item takes any time.
+ */
+static void
+test_window_edges(void)
+{
+	static const struct {
+		int64_t	 window;
+		int64_t	 t;
+		int64_t	 story;		/* joined, 0: apart */
+	} cases[] = {
+		{ CLUSTER_WINDOW_DEFAULT, T0 + HOUR + CLUSTER_WINDOW_DEFAULT - 1,
+		    7 },
+		{ CLUSTER_WINDOW_DEFAULT, T0 + HOUR + CLUSTER_WINDOW_DEFAULT, 0 },
+		{ CLUSTER_WINDOW_DEFAULT, T0 - CLUSTER_WINDOW_DEFAULT + 1, 7 },
+		{ CLUSTER_WINDOW_DEFAULT, T0 - CLUSTER_WINDOW_DEFAULT, 0 },
+		{ CLUSTER_WINDOW_DEFAULT, CLUSTER_TIME_UNKNOWN, 7 },
+		{ 0, T0 + 1000 * HOUR, 7 },
+		{ 0, T0 - 1000 * HOUR, 7 },
+	};
+	struct cluster_params p = { CLUSTER_THRESHOLD_DEFAULT, 0,
+	    CLUSTER_MERGE_THRESHOLD_DEFAULT, 0 };
+	struct cluster *c;
+	struct cluster_doc *a, *b;
+	struct cluster_match m;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p.window = cases[i].window;
+		c = cluster_new(&p);
+		CHECK(c != NULL);
+		a = cluster_doc_new(c, "Xi holds phone talks with Zelensky",
+		    NULL);
+		CHECK_INT(cluster_add(c, a, 7, T0), 0);
+		CHECK_INT(cluster_add(c, a, 7, T0 + HOUR), 0);
+		/* Its words are known now. */
+		b = cluster_doc_new(c, "Xi holds phone talks with Zelensky",
+		    NULL);
+		CHECK_INT(cluster_match(c, b, cases[i].t, &m), 0);
+		CHECK_INT(m.story, cases[i].story);
+		cluster_doc_free(a);
+		cluster_doc_free(b);
+		cluster_free(c);
+	}
+}
+
+/*
  * A story is scored by its closest items: a loose item that joined a
  * story of six does not dilute it (a centroid would drift).
  */
@@ -461,6 +509,7 @@ main(void)
 	test_tokens();
 	test_pairs();
 	test_undated();
+	test_window_edges();
 	test_nearest();
 	test_why();
 	test_merge();
