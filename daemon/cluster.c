@@ -579,11 +579,7 @@ bag_add(void *arg, char *w)
 		d->freshtf[d->nfresh++] = b->weight;
 		return 0;
 	}
-	for (i = 0; i < d->n; i++)
-		if (d->term[i] == id) {
-			d->tf[i] += b->weight;
-			return 0;
-		}
+	/* Repeats stay: cluster_doc_from_words sums them once sorted. */
 	if (d->n + 1 > b->cap) {
 		uint32_t nc = b->cap ? b->cap * 2 : 16;
 		uint32_t *nt = realloc(d->term, nc * sizeof(*nt));
@@ -713,6 +709,19 @@ cluster_doc_from_words(struct cluster *c, const char *title_words,
 		b.d->term[j] = t;
 		b.d->tf[j] = f;
 	}
+	/*
+	 * A word met again adds its weight to the first: whole numbers, so
+	 * the sums do not depend on the order they are made in.
+	 */
+	for (i = j = 0; i < b.d->n; i++) {
+		if (j > 0 && b.d->term[j - 1] == b.d->term[i]) {
+			b.d->tf[j - 1] += b.d->tf[i];
+			continue;
+		}
+		b.d->term[j] = b.d->term[i];
+		b.d->tf[j++] = b.d->tf[i];
+	}
+	b.d->n = j;
 	if (doc_index(b.d) == -1) {
 		cluster_doc_free(b.d);
 		return NULL;
