@@ -2,14 +2,24 @@
  * cluster.c - near-duplicate story clustering (see cluster.h and
  * docs/CLUSTERING.md).
  *
- * Data: an interned term table (string -> id, with document frequency
+ * Data: an interned term table (word -> id, with document frequency
  * and a postings list of the stories holding the term), and the stories
  * (id -> the ids of the terms of their items, their newest items' term
- * vectors; their time ranges in an array of their own, see struct
- * cspan).  Everything grows by doubling; nothing is freed
- * before cluster_free but the kept items a story replaces, the terms
- * and items of a story merged into another (its slot stays, with id 0
- * until the next eviction) and the stories evicted over max_items.
+ * vectors; their time ranges, with what the current query notes of
+ * them, in an array of their own: struct cspan).  Everything grows by
+ * doubling; nothing is freed before cluster_free but the kept items a
+ * story replaces, the terms and items of a story merged into another
+ * (its slot stays, with id 0 until the next eviction) and the stories
+ * evicted over max_items.
+ *
+ * A match waits on memory more than it computes: pass 1 walks some
+ * 1,400 postings and pass 2 scores up to CLUSTER_RESCORE stories' kept
+ * items, each a cache miss where it is read.  So what the passes read
+ * is kept dense (spans, a doc's lookup tables, the query's candidates
+ * and idfs) and asked for ahead (PREFETCH), and the hot loops have no
+ * branch on data a predictor cannot learn.  None of that changed a
+ * sum or its order: the decisions are those of the plain loops
+ * (tests/cluster-bench prints a hash of them, docs/PERFORMANCE.md).
  */
 #include <math.h>
 #include <stdio.h>
