@@ -156,8 +156,9 @@ struct cand {
 /*
  * What candidate retrieval reads of a story, at the same index as the
  * story but in an array of its own: a query walks some 1,400 postings
- * of stories scattered over the whole table, and 24 bytes a story stay
- * in cache where the 40 of the rest did not (nor shared its lines).
+ * of stories scattered over the whole table.  In the 64-byte story
+ * record these fields sat at either end, two cache misses a posting;
+ * 24 bytes a story, densely, mostly stay in cache.
  */
 struct cspan {
 	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
@@ -224,7 +225,10 @@ hash_str(const char *s)
 	return h;
 }
 
-/* Where term id goes in a doc's slot table of mask + 1 slots. */
+/*
+ * Where term id goes in a table of mask + 1 entries (a power of two): a
+ * doc's slots, or its filter's bits.
+ */
 static uint32_t
 hash_term(uint32_t id, uint32_t mask)
 {
@@ -650,6 +654,9 @@ doc_index(struct cluster_doc *d)
 {
 	uint32_t cap = DOC_SLOTS_MIN, nbits = DOC_BITS_MIN, i, h;
 
+	/* Sizes that cannot overflow (no such doc fits in memory anyway). */
+	if (d->n > UINT32_MAX / 2 / DOC_BITS_PER_TERM)
+		return -1;
 	while (cap < DOC_SLOTS_PER_TERM * d->n)
 		cap *= 2;
 	while (nbits < DOC_BITS_PER_TERM * d->n)
@@ -1224,10 +1231,10 @@ cand_walk(struct cspan *restrict span, struct cand *restrict cand,
 /*
  * Pass 1: for every story within the window on the query terms' newest
  * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
- * shares, into c->cand in the order met (a story's span says where).  Postings and spans read
- * in turn would be a cache miss each, so they are asked for ahead: the
- * postings of every query term first, a span CAND_PREFETCH postings
- * before it is read.
+ * shares, into c->cand in the order met (a story's span says where).
+ * Postings and spans read in turn would be a cache miss each, so they
+ * are asked for ahead: the postings of every query term first, a span
+ * CAND_PREFETCH postings before it is read.
  */
 static int
 cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
