@@ -2,14 +2,24 @@
  * cluster.c - near-duplicate story clustering (see cluster.h and
  * docs/CLUSTERING.md).
  *
- * Data: an interned term table (string -> id, with document frequency
+ * Data: an interned term table (word -> id, with document frequency
  * and a postings list of the stories holding the term), and the stories
  * (id -> the ids of the terms of their items, their newest items' term
- * vectors; their time ranges in an array of their own, see struct
- * cspan).  Everything grows by doubling; nothing is freed
- * before cluster_free but the kept items a story replaces, the terms
- * and items of a story merged into another (its slot stays, with id 0
- * until the next eviction) and the stories evicted over max_items.
+ * vectors; their time ranges, with what the current query notes of
+ * them, in an array of their own: struct cspan).  Everything grows by
+ * doubling; nothing is freed before cluster_free but the kept items a
+ * story replaces, the terms and items of a story merged into another
+ * (its slot stays, with id 0 until the next eviction) and the stories
+ * evicted over max_items.
+ *
+ * A match waits on memory more than it computes: pass 1 walks some
+ * 1,400 postings and pass 2 scores up to CLUSTER_RESCORE stories' kept
+ * items, each a cache miss where it is read.  So what the passes read
+ * is kept dense (spans, a doc's lookup tables, the query's candidates
+ * and idfs) and asked for ahead (PREFETCH), and the hot loops have no
+ * branch on data a predictor cannot learn.  None of that changed a
+ * sum or its order: the decisions are those of the plain loops
+ * (tests/cluster-bench prints a hash of them, docs/PERFORMANCE.md).
  */
 #include <math.h>
 #include <stdio.h>
@@ -146,8 +156,9 @@ struct cand {
 /*
  * What candidate retrieval reads of a story, at the same index as the
  * story but in an array of its own: a query walks some 1,400 postings
- * of stories scattered over the whole table, and 24 bytes a story stay
- * in cache where the 40 of the rest did not (nor shared its lines).
+ * of stories scattered over the whole table.  In the 64-byte story
+ * record these fields sat at either end, two cache misses a posting;
+ * 24 bytes a story, densely, mostly stay in cache.
  */
 struct cspan {
 	int64_t		 first, last;	/* CLUSTER_TIME_UNKNOWN: none dated */
@@ -214,7 +225,10 @@ hash_str(const char *s)
 	return h;
 }
 
-/* Where term id goes in a doc's slot table of mask + 1 slots. */
+/*
+ * Where term id goes in a table of mask + 1 entries (a power of two): a
+ * doc's slots, or its filter's bits.
+ */
 static uint32_t
 hash_term(uint32_t id, uint32_t mask)
 {
@@ -579,11 +593,7 @@ bag_add(void *arg, char *w)
 		d->freshtf[d->nfresh++] = b->weight;
 		return 0;
 	}
-	for (i = 0; i < d->n; i++)
-		if (d->term[i] == id) {
-			d->tf[i] += b->weight;
-			return 0;
-		}
+	/* Repeats stay: cluster_doc_from_words sums them once sorted. */
 	if (d->n + 1 > b->cap) {
 		uint32_t nc = b->cap ? b->cap * 2 : 16;
 		uint32_t *nt = realloc(d->term, nc * sizeof(*nt));
@@ -644,6 +654,9 @@ doc_index(struct cluster_doc *d)
 {
 	uint32_t cap = DOC_SLOTS_MIN, nbits = DOC_BITS_MIN, i, h;
 
+	/* Sizes that cannot overflow (no such doc fits in memory anyway). */
+	if (d->n > UINT32_MAX / 2 / DOC_BITS_PER_TERM)
+		return -1;
 	while (cap < DOC_SLOTS_PER_TERM * d->n)
 		cap *= 2;
 	while (nbits < DOC_BITS_PER_TERM * d->n)
@@ -713,6 +726,19 @@ cluster_doc_from_words(struct cluster *c, const char *title_words,
 		b.d->term[j] = t;
 		b.d->tf[j] = f;
 	}
+	/*
+	 * A word met again adds its weight to the first: whole numbers, so
+	 * the sums do not depend on the order they are made in.
+	 */
+	for (i = j = 0; i < b.d->n; i++) {
+		if (j > 0 && b.d->term[j - 1] == b.d->term[i]) {
+			b.d->tf[j - 1] += b.d->tf[i];
+			continue;
+		}
+		b.d->term[j] = b.d->term[i];
+		b.d->tf[j++] = b.d->tf[i];
+	}
+	b.d->n = j;
 	if (doc_index(b.d) == -1) {
 		cluster_doc_free(b.d);
 		return NULL;
@@ -1205,10 +1231,10 @@ cand_walk(struct cspan *restrict span, struct cand *restrict cand,
 /*
  * Pass 1: for every story within the window on the query terms' newest
  * CLUSTER_POSTINGS_SCAN postings, sums the weight of the query terms it
- * shares, into c->cand in the order met (a story's span says where).  Postings and spans read
- * in turn would be a cache miss each, so they are asked for ahead: the
- * postings of every query term first, a span CAND_PREFETCH postings
- * before it is read.
+ * shares, into c->cand in the order met (a story's span says where).
+ * Postings and spans read in turn would be a cache miss each, so they
+ * are asked for ahead: the postings of every query term first, a span
+ * CAND_PREFETCH postings before it is read.
  */
 static int
 cand_gather(struct cluster *c, const uint32_t *q, uint32_t nq, int64_t t)
