@@ -223,13 +223,21 @@ def tidings_run(farm, n, port, work):
 def timed(cmd, timeout):
     """Wall, CPU seconds, max RSS (MB) of cmd via /usr/bin/time -v."""
     t0 = time.monotonic()
+    # Its own session: at the timeout the whole tree goes (a peer's
+    # script and the reader it runs), not only /usr/bin/time, which left
+    # newsboat running beside the next peer's measurement.
+    p = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
     try:
-        r = subprocess.run(["/usr/bin/time", "-v"] + cmd, timeout=timeout,
-                           capture_output=True, text=True)
+        _, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return {"wall": time.monotonic() - t0, "cpu": float("nan"),
                 "rss": float("nan"), "timeout": True}
     wall = time.monotonic() - t0
+    r = subprocess.CompletedProcess(p.args, p.returncode, "", err)
     u = float(re.search(r"User time \(seconds\): ([\d.]+)", r.stderr).group(1))
     s = float(re.search(r"System time \(seconds\): ([\d.]+)",
                         r.stderr).group(1))
