@@ -7,13 +7,13 @@
  * outside the lock, so submitting never waits for a commit.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest.h"
 #include "log.h"
+#include "thread.h"
 
 struct ingest {
 	struct ev_loop	*loop;
@@ -103,7 +103,6 @@ ingest_new(struct ev_loop *loop, struct store *store, char *err,
     size_t errlen)
 {
 	struct ingest *g;
-	sigset_t all, old;
 	int rc;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
@@ -123,12 +122,7 @@ ingest_new(struct ev_loop *loop, struct store *store, char *err,
 	ev_set_priority(&g->wake, EV_MAXPRI - 1);
 	ev_async_start(loop, &g->wake);
 	store_set_yield(store, 1);
-	/* Signals are the loop's (libev): the thread blocks them all. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&g->thread, NULL, ingest_main, g);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&g->thread, ingest_main, g)) != 0) {
 		snprintf(err, errlen, "cannot start the ingest thread: %s",
 		    strerror(rc));
 		ingest_free(g);

@@ -1521,7 +1521,7 @@ story_title_after(struct store *s, int64_t story, const char *key,
  * story's title item (schema step 10), a few index seeks, where a full
  * refresh reads every item of the story; stories of thousands of items
  * made refreshes most of their cost.  Gives the same row as story_tidy
- * (tests/unit/test_store.c compares), which does the work when the
+ * (tests/unit/test_derive.c compares), which does the work when the
  * title item is not known.
  */
 static int

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "log.h"
 #include "store_db.h"
 #include "store_fts.h"
+#include "thread.h"
 
 #define FTS_SUFFIX		".search"
 #define FTS_VERSION		1
@@ -62,6 +62,7 @@
  */
 #define FTS_CACHE_KIB		"-512"
 #define FTS_STORE_CACHE_KIB	"-256"
+#define FTS_TEMP_CACHE_KIB	"-2048"
 #define FTS_ERR_LEN		256
 
 static const char FTS_SCHEMA[] =
@@ -75,10 +76,14 @@ static const char FTS_SCHEMA[] =
 
 /*
  * Where a step keeps what it read from the store until it writes the
- * index (see step()); in memory, at most FTS_STEP_NOTES notes' worth.
+ * index (see step()): FTS_STEP_NOTES notes' or FTS_BUILD_ITEMS items'
+ * worth, usually a megabyte or two, but summaries of up to 256 KiB each
+ * can make it far more.  So the work tables are SQLite's temporary
+ * database, whose cache keeps a usual step in memory and spills the
+ * rest to a temporary file (the unit has PrivateTmp=yes).
  */
 static const char FTS_TEMP[] =
-    "PRAGMA temp_store = MEMORY;"
+    "PRAGMA temp.cache_size = " FTS_TEMP_CACHE_KIB ";"
     "CREATE TEMP TABLE fts_rows (id INTEGER PRIMARY KEY, title TEXT,"
     "  summary TEXT);"
     "CREATE TEMP TABLE fts_gone (id INTEGER PRIMARY KEY);";
@@ -342,6 +347,44 @@ db_current(struct fts_db *f)
 	return done <= max;
 }
 
+/* Gives a new index its schema; 0, or -1 with f->err set. */
+static int
+db_create(struct fts_db *f)
+{
+	if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return db_fail(f, "cannot make the search index");
+	if (sqlite3_exec(f->db, FTS_SCHEMA, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	db_fail(f, "cannot make the search index");
+	sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Whether the opened index can be used as it is; -1 with f->err set. */
+static int
+db_usable(struct fts_db *f)
+{
+	int64_t v = db_version(f);
+
+	if (v == 0 && db_create(f) == -1)
+		return -1;
+	if (v != 0 && v != FTS_VERSION) {
+		snprintf(f->err, sizeof(f->err), "unknown version %lld",
+		    (long long)v);
+		return -1;
+	}
+	if (db_prepare(f) == -1)
+		return -1;
+	if (!db_current(f)) {
+		snprintf(f->err, sizeof(f->err), "it has taken in changes this "
+		    "database never made");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The indexer's connection: an index that cannot be opened, is damaged,
  * of another version or of another store is removed and built anew.
@@ -349,40 +392,19 @@ db_current(struct fts_db *f)
 static int
 db_open_writer(struct fts_db *f, const char *store_path)
 {
-	int fresh = 0, tries;
+	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
 		if (db_open(f, store_path, 1) == 0) {
-			int64_t v = db_version(f);
-
-			if (v == 0 && sqlite3_exec(f->db, "BEGIN IMMEDIATE;",
-			    NULL, NULL, NULL) == SQLITE_OK) {
-				if (sqlite3_exec(f->db, FTS_SCHEMA, NULL, NULL,
-				    NULL) == SQLITE_OK &&
-				    sqlite3_exec(f->db, "COMMIT", NULL, NULL,
-				    NULL) == SQLITE_OK)
-					v = FTS_VERSION;
-				else
-					sqlite3_exec(f->db, "ROLLBACK", NULL,
-					    NULL, NULL);
-			}
-			if (v == FTS_VERSION && db_prepare(f) == 0 &&
-			    db_current(f))
+			if (db_usable(f) == 0)
 				return 0;
-			if (v == FTS_VERSION && f->st[FS_PROGRESS] != NULL)
-				snprintf(f->err, sizeof(f->err), "it is of "
-				    "another state of the database");
-			else if (v != FTS_VERSION)
-				snprintf(f->err, sizeof(f->err), "unknown "
-				    "version %lld", (long long)v);
 			db_close(f);
 		}
-		if (fresh)
+		if (tries > 0)
 			break;
 		log_warn("the search index of %s cannot be used (%s); "
 		    "building it anew", store_path, f->err);
 		db_remove(store_path);
-		fresh = 1;
 	}
 	return -1;
 }
@@ -573,6 +595,7 @@ static int
 wait_kick(struct store_fts *x, int retry)
 {
 	struct timespec until;
+	int go_on;
 
 	pthread_mutex_lock(&x->mu);
 	if (retry) {
@@ -596,8 +619,9 @@ wait_kick(struct store_fts *x, int retry)
 			;
 	}
 	x->kicked = 0;
+	go_on = !x->stop;
 	pthread_mutex_unlock(&x->mu);
-	return !x->stop;
+	return go_on;
 }
 
 static int
@@ -668,7 +692,6 @@ struct store_fts *
 store_fts_start(const char *store_path, char *err, size_t errlen)
 {
 	struct store_fts *x;
-	sigset_t all, old;
 	int rc;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
@@ -684,12 +707,7 @@ store_fts_start(const char *store_path, char *err, size_t errlen)
 	x->kicked = 1;		/* what was noted before the start */
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_cond_init(&x->cv, NULL);
-	/* Signals are the loop's business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&x->thread, NULL, fts_main, x);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if ((rc = thread_start(&x->thread, fts_main, x)) != 0) {
 		snprintf(err, errlen, "cannot start the indexer: %s",
 		    strerror(rc));
 		pthread_cond_destroy(&x->cv);
