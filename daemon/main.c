@@ -23,6 +23,7 @@
 #include <libxml/parser.h>
 
 #include "api.h"
+#include "checkpoint.h"
 #include "cluster.h"
 #include "ingest.h"
 #include "conf.h"
@@ -57,6 +58,7 @@ struct daemon_state {
 	struct ev_loop	*loop;
 	struct store	*store;		/* the loop's */
 	struct ingest	*ingest;	/* owns the ingest thread's store */
+	struct checkpointer *ckpt;	/* copies the WAL, or NULL */
 	struct store_fts *fts;		/* the search indexer, or NULL */
 	struct sched	*sched;
 	struct worker_pool *pool;
@@ -287,6 +289,12 @@ daemon_run(struct daemon_state *d)
 		log_err("no full-text search: %s", err);
 	store_set_indexer(d->store, d->fts);
 	store_set_indexer(is, d->fts);
+	/* Without it SQLite checkpoints inside the commits, as before. */
+	if ((d->ckpt = checkpointer_start(d->conf.database,
+	    CHECKPOINT_FRAMES, err, sizeof(err))) == NULL)
+		log_warn("checkpoints on the committing threads: %s", err);
+	store_set_checkpointer(d->store, d->ckpt, 0);
+	store_set_checkpointer(is, d->ckpt, 1);
 	cluster_settings(&d->conf, &cj);
 	cluster_apply(is, &cj.job);
 	if ((d->ingest = ingest_new(d->loop, is, err, sizeof(err))) == NULL) {
@@ -349,6 +357,7 @@ daemon_cleanup(struct daemon_state *d)
 	worker_pool_free(d->pool);
 	store_close(d->store);
 	store_fts_stop(d->fts);		/* after the last commit's kick */
+	checkpointer_stop(d->ckpt);	/* after the stores' last commits */
 	conf_free(&d->conf);
 	free(d->database);
 	if (d->commit_log_fd > STDERR_FILENO)

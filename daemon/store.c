@@ -56,6 +56,7 @@
 #include "store.h"
 #include "store_db.h"
 #include "store_fts.h"
+#include "checkpoint.h"
 #include "cluster.h"
 #include "story.h"
 #include "url.h"
@@ -711,6 +712,8 @@ struct store {
 	int64_t		 fts_lo, fts_hi;
 	int		 fts_noted;	/* this transaction made notes */
 	struct store_fts *fts;		/* the indexer to kick, or NULL */
+	struct checkpointer *ckpt;	/* copies the WAL, or NULL */
+	int		 ckpt_may_block;
 	int64_t		 fts_pruned;	/* notes up to here are deleted */
 	char		*path;
 	/* Searches: a connection to the index, opened on first use. */
@@ -1013,6 +1016,32 @@ void
 store_set_indexer(struct store *s, struct store_fts *fts)
 {
 	s->fts = fts;
+}
+
+/* After every commit of this connection (sqlite3_wal_hook). */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	/* Busy or failed: the thread or the next commit tries again. */
+	if (checkpointer_note(s->ckpt, frames, s->ckpt_may_block))
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* The commit has happened; an error here would only mislead. */
+	return SQLITE_OK;
+}
+
+void
+store_set_checkpointer(struct store *s, struct checkpointer *c,
+    int may_block)
+{
+	s->ckpt = c;
+	s->ckpt_may_block = may_block;
+	if (c != NULL)
+		sqlite3_wal_hook(s->db, store_wal_hook, s);
+	else
+		sqlite3_wal_autocheckpoint(s->db, CHECKPOINT_FRAMES);
 }
 
 /*

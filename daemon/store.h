@@ -150,6 +150,15 @@ int	 store_stories_refresh(struct store *);
  */
 struct store_fts;
 void	 store_set_indexer(struct store *, struct store_fts *);
+/*
+ * Hands this store's WAL checkpoints to the checkpoint thread
+ * (checkpoint.h) instead of SQLite's commit that finds the WAL full.
+ * may_block: this store's writer (the ingest thread's) may copy the
+ * last pages itself so that the WAL restarts.  NULL: SQLite's own.
+ */
+struct checkpointer;
+void	 store_set_checkpointer(struct store *, struct checkpointer *,
+	    int may_block);
 
 /* Feeds */
 int	 store_feed_add(struct store *, const char *url, const char *title,
