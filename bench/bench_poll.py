@@ -34,7 +34,8 @@ import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-TIDINGSD = os.path.join(ROOT, "daemon", "tidingsd")
+# TIDINGSD=PATH measures another build (A/B runs of a change).
+TIDINGSD = os.environ.get("TIDINGSD", os.path.join(ROOT, "daemon", "tidingsd"))
 TIDINGS = os.path.join(ROOT, "client", "tidings")
 PORT_BASE = 18090
 API_PAUSE = 0.02        # seconds between two API probes
