@@ -89,18 +89,27 @@
 /* Function words carry no story; English only (the feeds that matter). */
 /* Sorted (bsearch). */
 static const char *const cluster_stop[] = {
-	"a", "about", "after", "again", "against", "all", "also", "amid",
-	"an", "and", "any", "are", "as", "at", "be", "been", "before",
-	"being", "but", "by", "can", "could", "day", "did", "do", "does",
-	"for", "from", "had", "has", "have", "he", "her", "his", "how", "i",
-	"if", "in", "into", "is", "it", "its", "just", "latest", "live",
-	"more", "most", "news", "no", "not", "now", "of", "on", "one", "or",
-	"our", "out", "over", "s", "said", "say", "says", "she", "since",
-	"so", "some", "than", "that", "the", "their", "them", "then", "there",
-	"these", "they", "this", "to", "up", "update", "updates", "us",
+	"a", "about", "above", "across", "after", "again", "against", "ago",
+	"all", "also", "am", "amid", "among", "an", "and", "another", "any",
+	"are", "around", "as", "at", "be", "because", "been", "before",
+	"being", "below", "between", "both", "but", "by", "can", "could",
+	"day", "did", "do", "does", "doing", "don", "down", "during", "each",
+	"even", "few", "for", "from", "further", "get", "gets", "got", "had",
+	"has", "have", "having", "he", "her", "here", "hers", "herself",
+	"him", "himself", "his", "how", "i", "if", "in", "into", "is", "it",
+	"its", "itself", "just", "latest", "live", "many", "me", "might",
+	"more", "most", "much", "must", "my", "myself", "news", "no", "nor",
+	"not", "now", "of", "off", "on", "once", "one", "only", "or", "other",
+	"our", "ours", "ourselves", "out", "over", "own", "per", "s", "said",
+	"same", "say", "says", "shall", "she", "should", "since", "so",
+	"some", "still", "such", "than", "that", "the", "their", "theirs",
+	"them", "themselves", "then", "there", "these", "they", "this",
+	"those", "through", "to", "too", "toward", "towards", "under",
+	"until", "up", "update", "updates", "upon", "us", "very", "via",
 	"video", "was", "watch", "we", "week", "were", "what", "when",
-	"where", "which", "who", "why", "will", "with", "would", "year",
-	"years", "you", "your",
+	"where", "which", "while", "who", "whom", "why", "will", "with",
+	"within", "without", "would", "year", "years", "yet", "you", "your",
+	"yours", "yourself", "yourselves",
 };
 
 struct term {

@@ -3,7 +3,8 @@
  * (daemon/cluster.c) in published-time order and scores the result.
  *
  *   cluster-eval [-t THRESHOLD] [-m MERGE_THRESHOLD] [-w WINDOW_SECS]
- *                [-l LANG] [-f MIN_B3_F1] [-1 STORY] [-s tune|test] [-T] FILE
+ *                [-l LANG] [-f MIN_B3_F1] [-1 STORY] [-s tune|test] [-o SEED]
+ *                [-T] FILE
  *
  * FILE is a labels.json (xi-zelensky corpus: items with title,
  * published, story, lang; "related" story pairs) or a TSV (doc_id,
@@ -13,7 +14,10 @@
  * the feeds next to it).  -l keeps only items of that language.  -s
  * keeps half of the stories, split by a hash of the story id: "tune"
  * (even) to choose parameters on, "test" (odd) to report on; the halves
- * never share a story.  Prints pairwise and B-cubed precision/recall/F1
+ * never share a story.  -o puts items of the same time in an order
+ * drawn from SEED instead of file order (0): online clustering depends
+ * on the order, and AllSides gives every item of a story one time, so
+ * one order is one sample (docs/CLUSTERING.md, "Measuring").  Prints pairwise and B-cubed precision/recall/F1
  * and the stories split and merged.  Pairs of stories listed as related
  * count neither way.  Exit status 1 when B-cubed F1 is below -f, when a
  * story given with -1 is split, or when two unrelated stories are merged
@@ -38,6 +42,7 @@ struct ev_item {
 	char	*lead;
 	int64_t	 t;
 	int64_t	 pred;
+	uint64_t order;		/* among items of the same time */
 };
 
 static struct ev_item *items;
@@ -46,6 +51,7 @@ static char *(*related)[2];
 static size_t nrelated;
 static int use_summaries = 1;	/* -T: titles only */
 static int split_half = -1;	/* -s: 0 tune, 1 test, -1 all */
+static uint64_t order_seed;	/* -o: 0 keeps file order among equal times */
 
 static void
 die(const char *m)
@@ -69,6 +75,16 @@ story_half(const char *story)
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return (int)(h & 1);
+}
+
+/* A 64-bit mix (splitmix64's finalizer): seeds and indexes to orders. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
 static void
@@ -213,7 +229,9 @@ by_time(const void *a, const void *b)
 {
 	const struct ev_item *x = a, *y = b;
 
-	return (x->t > y->t) - (x->t < y->t);
+	if (x->t != y->t)
+		return (x->t > y->t) - (x->t < y->t);
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 static double
@@ -244,7 +262,7 @@ main(int argc, char **argv)
 	int opt, fail = 0;
 	int64_t next = 1;
 
-	while ((opt = getopt(argc, argv, "t:m:w:l:f:1:s:T")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:w:l:f:1:s:o:T")) != -1) {
 		switch (opt) {
 		case 't': prm.threshold = atof(optarg); break;
 		case 'm': prm.merge_threshold = atof(optarg); break;
@@ -253,6 +271,7 @@ main(int argc, char **argv)
 		case 'f': minf = atof(optarg); break;
 		case '1': one = optarg; break;
 		case 'T': use_summaries = 0; break;
+		case 'o': order_seed = strtoull(optarg, NULL, 10); break;
 		case 's':
 			if (strcmp(optarg, "tune") == 0)
 				split_half = 0;
@@ -263,7 +282,7 @@ main(int argc, char **argv)
 			break;
 		default: die("usage: cluster-eval [-t THR] [-m MERGE_THR] "
 		    "[-w SECS] [-l LANG] [-f MIN_F1] [-1 STORY] [-s tune|test] "
-		    "[-T] FILE");
+		    "[-o SEED] [-T] FILE");
 		}
 	}
 	if (optind != argc - 1)
@@ -273,7 +292,9 @@ main(int argc, char **argv)
 		load_json(path, lang);
 	else
 		load_tsv(path);
-	/* Stable order: equal times keep file order. */
+	/* Equal times keep file order, or one drawn from -o's seed. */
+	for (i = 0; i < nitems; i++)
+		items[i].order = order_seed == 0 ? i : mix64(i ^ mix64(order_seed));
 	qsort(items, nitems, sizeof(*items), by_time);
 
 	parse_init();
