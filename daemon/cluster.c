@@ -54,6 +54,14 @@
 #define CLUSTER_TIME_BONUS	0.15
 #define CLUSTER_TIME_HALFLIFE	10
 /*
+ * Rarity: the share of a word's idf counted in stories (df = stories
+ * holding it, N = stories) rather than in items; the rest is counted
+ * in items.  EXPERIMENT: overridable with -D while it is measured.
+ */
+#ifndef CLUSTER_STORY_RARITY
+#define CLUSTER_STORY_RARITY	0.0
+#endif
+/*
  * A kept item's term weights are whole counts (title words
  * CLUSTER_TITLE_WEIGHT, summary words 1): a byte each, capped.  With
  * its term id, 5 bytes a term instead of 8.
@@ -121,7 +129,8 @@ struct term {
 	 */
 	char		 word[CLUSTER_WORD_MAX + 1];
 	uint32_t	 df;		/* items holding it */
-	float		 idf;		/* cached while ndocs + 1 == idf_at */
+	uint32_t	 sdf;		/* stories holding it: see story_term_add */
+	float		 idf;		/* cached while epoch + 1 == idf_at */
 	uint64_t	 idf_at;
 	uint32_t	*post;		/* story indexes, in order of first use */
 	uint32_t	 npost, cpost;
@@ -187,6 +196,8 @@ struct cluster {
 	uint32_t	*shash;		/* story index + 1 */
 	uint32_t	 shcap;
 	uint64_t	 ndocs;
+	uint64_t	 nsdocs;	/* stories begun, less those merged away */
+	uint64_t	 epoch;		/* items added and merges: idf changes */
 	uint32_t	 stamp;
 	struct cand	*cand;		/* the current query's, CAND_MAX */
 	uint32_t	 ncand;
@@ -787,11 +798,17 @@ cluster_doc_free(struct cluster_doc *d)
 	free(d);
 }
 
-/* Rarity: a word in every item weighs ~1, a word in one item ~log N. */
+/*
+ * Rarity: a word in every item weighs ~1, a word in one item ~log N.
+ * df and sdf: items and stories holding it.
+ */
 static double
-idf(const struct cluster *c, uint32_t df)
+idf(const struct cluster *c, uint32_t df, uint32_t sdf)
 {
-	return log((double)(c->ndocs + 1) / (double)(df + 1)) + 1.0;
+	double i = log((double)(c->ndocs + 1) / (double)(df + 1)) + 1.0;
+	double s = log((double)(c->nsdocs + 1) / (double)(sdf + 1)) + 1.0;
+
+	return (1 - CLUSTER_STORY_RARITY) * i + CLUSTER_STORY_RARITY * s;
 }
 
 /* idf of term id, cached until the next item is added (log is dear). */
@@ -800,9 +817,9 @@ term_idf(const struct cluster *c, uint32_t id)
 {
 	struct term *t = &c->terms[id];
 
-	if (t->idf_at != c->ndocs + 1) {
-		t->idf = (float)idf(c, t->df);
-		t->idf_at = c->ndocs + 1;
+	if (t->idf_at != c->epoch + 1) {
+		t->idf = (float)idf(c, t->df, t->sdf);
+		t->idf_at = c->epoch + 1;
 	}
 	return t->idf;
 }
@@ -830,7 +847,7 @@ doc_idf(struct cluster *c, const struct cluster_doc *d)
 static double
 doc_norm(const struct cluster *c, const struct cluster_doc *d)
 {
-	double s = 0, w, fresh = idf(c, 0);
+	double s = 0, w, fresh = idf(c, 0, 0);
 	uint32_t i;
 
 	for (i = 0; i < d->n; i++) {
@@ -1306,7 +1323,7 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 {
 	uint32_t q[CLUSTER_QUERY_TERMS], nq = 0, i, k, best = UINT32_MAX;
 	uint32_t top[CLUSTER_RESCORE], ntop = 0;
-	double dnorm, txt[CLUSTER_RESCORE];
+	double dnorm, txt[CLUSTER_RESCORE], qr[CLUSTER_QUERY_TERMS];
 	double tot[CLUSTER_RESCORE];
 
 	memset(out, 0, sizeof(*out));
@@ -1315,13 +1332,16 @@ cluster_match(struct cluster *c, const struct cluster_doc *d, int64_t t,
 	dnorm = doc_norm(c, d);
 	/* The rarest terms: a story sharing none of them is not this one. */
 	for (i = 0; i < d->n; i++) {
-		uint32_t df = c->terms[d->term[i]].df;
+		double r = c->qidf[i];
 
-		for (k = nq; k > 0 && c->terms[q[k - 1]].df > df; k--)
-			if (k < CLUSTER_QUERY_TERMS)
+		for (k = nq; k > 0 && qr[k - 1] < r; k--)
+			if (k < CLUSTER_QUERY_TERMS) {
 				q[k] = q[k - 1];
+				qr[k] = qr[k - 1];
+			}
 		if (k < CLUSTER_QUERY_TERMS) {
 			q[k] = d->term[i];
+			qr[k] = r;
 			if (nq < CLUSTER_QUERY_TERMS)
 				nq++;
 		}
@@ -1369,7 +1389,10 @@ cluster_score(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	return out->score;
 }
 
-/* Adds term id to story s (sorted insert) and its postings; -1 on OOM. */
+/*
+ * Adds term id to story s (sorted insert) and its postings.  1: added,
+ * 0: the story held it already, -1 on OOM.
+ */
 static int
 story_term_add(struct cluster *c, uint32_t si, uint32_t id)
 {
@@ -1396,7 +1419,7 @@ story_term_add(struct cluster *c, uint32_t si, uint32_t id)
 	    &c->bytes))
 		return -1;
 	t->post[t->npost++] = si;
-	return 0;
+	return 1;
 }
 
 /*
@@ -1474,7 +1497,7 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	struct cspan *sp;
 	float *tf = NULL;
 	uint64_t h;
-	int rc = -1;
+	int rc = -1, added;
 
 	if (si == UINT32_MAX) {
 		if (rehash(&c->shash, &c->shcap, c->nstories, &c->bytes,
@@ -1491,6 +1514,7 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 			;
 		c->shash[h] = si + 1;
 		c->nstories++;
+		c->nsdocs++;
 		/*
 		 * Most stories stay one item: their term list is sized to
 		 * it, not to the next power of two.
@@ -1516,10 +1540,12 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 	if ((ids = malloc((d->n + d->nfresh + 1) * sizeof(*ids))) == NULL ||
 	    (tf = malloc((d->n + d->nfresh + 1) * sizeof(*tf))) == NULL)
 		goto out;
+	/* A word's story count rises when a story first holds it. */
 	for (i = 0; i < d->n; i++) {
 		c->terms[d->term[i]].df++;
-		if (story_term_add(c, si, d->term[i]) == -1)
+		if ((added = story_term_add(c, si, d->term[i])) == -1)
 			goto out;
+		c->terms[d->term[i]].sdf += (uint32_t)added;
 		ids[i] = d->term[i];
 		tf[i] = d->tf[i];
 	}
@@ -1527,14 +1553,16 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		if ((id = term_intern(c, d->fresh[i])) == UINT32_MAX)
 			goto out;
 		c->terms[id].df++;
-		if (story_term_add(c, si, id) == -1)
+		if ((added = story_term_add(c, si, id)) == -1)
 			goto out;
+		c->terms[id].sdf += (uint32_t)added;
 		ids[d->n + i] = id;
 		tf[d->n + i] = d->freshtf[i];
 	}
 	if (story_keep(c, si, ids, tf, d->n + d->nfresh) == -1)
 		goto out;
 	c->ndocs++;
+	c->epoch++;
 	c->stories[si].held++;
 	c->nheld++;
 	rc = 0;
@@ -1628,6 +1656,7 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 {
 	uint32_t fi = story_find(c, from), ii = story_find(c, into), i;
 	struct cstory *f, *s;
+	int added;
 	struct cspan *fs, *ss;
 
 	/* 0 is no story (and the id of the slots merged away). */
@@ -1637,12 +1666,19 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 	f = &c->stories[fi];
 	if (items_merge(c, &c->stories[ii], f) == -1)
 		return -1;
-	/* Document frequencies stay: the items are the same items. */
+	/*
+	 * Item counts stay: the items are the same items.  Two stories are
+	 * now one: a word both held is held by one story fewer.
+	 */
 	for (i = 0; i < f->n; i++) {
 		posting_drop(&c->terms[f->term[i]], fi);
-		if (story_term_add(c, ii, f->term[i]) == -1)
+		if ((added = story_term_add(c, ii, f->term[i])) == -1)
 			return -1;
+		if (added == 0)
+			c->terms[f->term[i]].sdf--;
 	}
+	c->nsdocs--;
+	c->epoch++;
 	s = &c->stories[ii];
 	s->held += f->held;
 	f->held = 0;
