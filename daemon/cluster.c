@@ -56,11 +56,9 @@
 /*
  * Rarity: the share of a word's idf counted in stories (df = stories
  * holding it, N = stories) rather than in items; the rest is counted
- * in items.  EXPERIMENT: overridable with -D while it is measured.
+ * in items.
  */
-#ifndef CLUSTER_STORY_RARITY
 #define CLUSTER_STORY_RARITY	0.0
-#endif
 /*
  * A kept item's term weights are whole counts (title words
  * CLUSTER_TITLE_WEIGHT, summary words 1): a byte each, capped.  With
@@ -139,15 +137,15 @@ struct term {
 /*
  * A kept item: its sorted term ids and weights (one allocation, the
  * weights as bytes after the ids: item_tf), and its
- * TF-IDF norm, recomputed only when the number of items seen grew by
- * an eighth since (rarities drift slowly; recomputing at every score
- * would cost an idf per word of every kept item).
+ * TF-IDF norm, recomputed only when the items or the stories seen have
+ * grown by an eighth since (rarities drift slowly; recomputing at every
+ * score would cost an idf per word of every kept item): see norm_gen.
  */
 struct citem {
 	uint32_t	*term;
 	uint32_t	 n;
 	float		 norm;
-	uint64_t	 norm_at;	/* ndocs when norm was computed */
+	uint64_t	 norm_at;	/* norm_gen when norm was computed */
 	uint64_t	 seq;		/* ndocs when added: merges keep the newest */
 };
 
@@ -198,6 +196,14 @@ struct cluster {
 	uint64_t	 ndocs;
 	uint64_t	 nsdocs;	/* stories begun, less those merged away */
 	uint64_t	 epoch;		/* items added and merges: idf changes */
+	/*
+	 * Kept items' norms are current while computed in this generation.
+	 * It moves on when ndocs or nsdocs has grown by an eighth since
+	 * gen_docs and gen_sdocs (their values when it last moved): stories
+	 * can be few among many items, so items alone would not say.
+	 */
+	uint64_t	 norm_gen;
+	uint64_t	 gen_docs, gen_sdocs;
 	uint32_t	 stamp;
 	struct cand	*cand;		/* the current query's, CAND_MAX */
 	uint32_t	 ncand;
@@ -886,7 +892,15 @@ item_norm(const struct cluster *c, struct citem *it)
 		norm += w * w;
 	}
 	it->norm = (float)sqrt(norm);
-	it->norm_at = c->ndocs;
+	it->norm_at = c->norm_gen;
+}
+
+/* Computes a kept item's norm when it has none of this generation. */
+static void
+item_norm_fresh(const struct cluster *c, struct citem *it)
+{
+	if (it->norm < 0 || it->norm_at != c->norm_gen)
+		item_norm(c, it);
 }
 
 /*
@@ -911,8 +925,7 @@ score_item(const struct cluster *c, const struct cluster_doc *d,
 	}
 	if (dot == 0 || dnorm == 0)
 		return 0;
-	if (it->norm < 0 || c->ndocs >= it->norm_at + it->norm_at / 8 + 1)
-		item_norm(c, it);
+	item_norm_fresh(c, it);
 	return it->norm > 0 ? dot / (dnorm * it->norm) : 0;
 }
 
@@ -1082,10 +1095,8 @@ item_cosine(const struct cluster *c, struct citem *a, struct citem *b)
 	}
 	if (dot == 0)
 		return 0;
-	if (a->norm < 0 || c->ndocs >= a->norm_at + a->norm_at / 8 + 1)
-		item_norm(c, a);
-	if (b->norm < 0 || c->ndocs >= b->norm_at + b->norm_at / 8 + 1)
-		item_norm(c, b);
+	item_norm_fresh(c, a);
+	item_norm_fresh(c, b);
 	return a->norm > 0 && b->norm > 0 ? dot / (a->norm * b->norm) : 0;
 }
 
@@ -1563,6 +1574,12 @@ cluster_add(struct cluster *c, const struct cluster_doc *d, int64_t story,
 		goto out;
 	c->ndocs++;
 	c->epoch++;
+	if (c->ndocs >= c->gen_docs + c->gen_docs / 8 + 1 ||
+	    c->nsdocs >= c->gen_sdocs + c->gen_sdocs / 8 + 1) {
+		c->norm_gen++;
+		c->gen_docs = c->ndocs;
+		c->gen_sdocs = c->nsdocs;
+	}
 	c->stories[si].held++;
 	c->nheld++;
 	rc = 0;
@@ -1679,7 +1696,10 @@ cluster_merge(struct cluster *c, int64_t from, int64_t into)
 	}
 	c->nsdocs--;
 	c->epoch++;
+	/* The words both held weigh more now: the survivor's norms are stale. */
 	s = &c->stories[ii];
+	for (i = 0; i < s->nitems && i < CLUSTER_STORY_ITEMS; i++)
+		s->item[i].norm = -1;
 	s->held += f->held;
 	f->held = 0;
 	/* Undated stories have no range (see cluster_add). */

@@ -344,6 +344,48 @@ test_merge(void)
 }
 
 /*
+ * Rarity is counted in stories too: two stories merged are one, so
+ * the index must score as if their items had been one story all along
+ * (a word both held counts once, the stories one fewer, the survivor's
+ * norms recomputed).  Scores are compared to the last bit.
+ */
+static void
+test_merge_rarity(void)
+{
+	static const char *const x[] = {
+		"Xi and Zelensky hold phone call",
+		"Zelensky calls Xi for the first time since the invasion",
+		"Xi holds phone talks with Ukrainian President Zelensky",
+		"China's Xi speaks with Zelenskyy for first time since war",
+	};
+	struct cluster *a = seeded(), *b = seeded();
+	struct cluster_doc *da, *db;
+	struct cluster_match m;
+	double sa, sb;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		add(a, x[i], i < 2 ? 1 : 2, T0 + (int64_t)i * HOUR);
+		add(b, x[i], 1, T0 + (int64_t)i * HOUR);
+	}
+	CHECK_INT(cluster_merge(a, 2, 1), 0);
+	da = cluster_doc_new(a, "Xi and Zelensky talk by phone", NULL);
+	db = cluster_doc_new(b, "Xi and Zelensky talk by phone", NULL);
+	CHECK(da != NULL && db != NULL);
+	sa = cluster_score(a, da, 1, &m);
+	sb = cluster_score(b, db, 1, &m);
+	CHECK(sa > 0 && sa == sb);
+	/* And a story that did not merge sees the same rarities. */
+	sa = cluster_score(a, da, 106, &m);
+	sb = cluster_score(b, db, 106, &m);
+	CHECK(sa > 0 && sa == sb);
+	cluster_doc_free(da);
+	cluster_doc_free(db);
+	cluster_free(a);
+	cluster_free(b);
+}
+
+/*
  * A merge keeps the newest kept items of both stories (32 in all): the
  * merged story's items score for the survivor when they are newer, and
  * the oldest go when the two hold more than a ring together.
@@ -514,6 +556,7 @@ main(void)
 	test_why();
 	test_merge();
 	test_merge_items();
+	test_merge_rarity();
 	test_evict();
 	test_no_merge();
 	return TEST_DONE();
