@@ -54,11 +54,13 @@
 #define CLUSTER_TIME_BONUS	0.15
 #define CLUSTER_TIME_HALFLIFE	10
 /*
- * Rarity: the share of a word's idf counted in stories (df = stories
- * holding it, N = stories) rather than in items; the rest is counted
- * in items.
+ * Rarity is counted mostly in stories (df = stories holding the word,
+ * N = stories), not items: a big story's own words would otherwise look
+ * common because the story is big, and its later outlets stop joining
+ * it.  A word's idf is this share of its story idf plus the rest of its
+ * item idf (docs/CLUSTERING.md, "Each signal").
  */
-#define CLUSTER_STORY_RARITY	0.0
+#define CLUSTER_STORY_RARITY	0.9
 /*
  * A kept item's term weights are whole counts (title words
  * CLUSTER_TITLE_WEIGHT, summary words 1): a byte each, capped.  With

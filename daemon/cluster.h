@@ -11,7 +11,9 @@
  * stop words dropped, and each word reduced to a spelling skeleton so
  * transliteration variants (Zelensky/Zelenskyy/Zelenskiy,
  * Riabikin/Ryabikin) meet.  Words are weighted by TF-IDF with document
- * frequencies counted incrementally; an item's score against a candidate
+ * frequencies counted incrementally, mostly in stories rather than
+ * items (a big story's words must not look common because it is big);
+ * an item's score against a candidate
  * story is its mean cosine with the story's closest kept items, plus a
  * bonus for being published close to them.  Candidates come from an
  * inverted index of the item's rarest terms, never from a scan, and must
@@ -24,7 +26,7 @@
 #include <stdint.h>
 
 /* Defaults of the [cluster] section. */
-#define CLUSTER_THRESHOLD_DEFAULT	0.30
+#define CLUSTER_THRESHOLD_DEFAULT	0.28
 #define CLUSTER_WINDOW_DEFAULT		(72 * 3600)
 /*
  * The text similarity (time proximity left out) an item needs with each

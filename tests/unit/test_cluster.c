@@ -107,10 +107,19 @@ test_pairs(void)
 	    "Zelensky", T0 + HOUR, &j);
 	CHECK(s >= CLUSTER_THRESHOLD_DEFAULT);
 	CHECK_INT(j, 1);
-	/* ... thanks to time proximity: the same words 60 h later stay apart. */
-	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
-	    "invasion", "Xi holds phone talks with Ukrainian President "
-	    "Zelensky", T0 + 60 * HOUR, &j);
+	/*
+	 * Two outlets' headlines whose words alone fall short (text 0.19)
+	 * join thanks to time proximity; the same words 60 h later stay
+	 * apart.
+	 */
+	s = pair("China's Xi speaks with Zelenskyy for first time since war",
+	    "Xi holds phone talks with Ukrainian President Zelensky",
+	    T0 + HOUR, &j);
+	CHECK(s >= CLUSTER_THRESHOLD_DEFAULT);
+	CHECK_INT(j, 1);
+	s = pair("China's Xi speaks with Zelenskyy for first time since war",
+	    "Xi holds phone talks with Ukrainian President Zelensky",
+	    T0 + 60 * HOUR, &j);
 	CHECK(s > 0 && s < CLUSTER_THRESHOLD_DEFAULT);
 	CHECK_INT(j, 0);
 	s = pair("China's Xi holds first call with Zelenskiy since Russia's "
@@ -133,9 +142,9 @@ test_pairs(void)
 	    "Zelensky", CLUSTER_TIME_UNKNOWN, &j);
 	CHECK_INT(j, 1);
 	/* Undated: no time proximity either, the text alone must do. */
-	pair("China's Xi holds first call with Zelenskiy since Russia's "
-	    "invasion", "Xi holds phone talks with Ukrainian President "
-	    "Zelensky", CLUSTER_TIME_UNKNOWN, &j);
+	pair("China's Xi speaks with Zelenskyy for first time since war",
+	    "Xi holds phone talks with Ukrainian President Zelensky",
+	    CLUSTER_TIME_UNKNOWN, &j);
 	CHECK_INT(j, 0);
 	/* Nothing in common at all: zero. */
 	s = pair("Xi holds phone talks", "Belafonte dies", T0, &j);
@@ -344,7 +353,7 @@ test_merge(void)
 }
 
 /*
- * Rarity is counted in stories too: two stories merged are one, so
+ * Rarity is counted mostly in stories: two stories merged are one, so
  * the index must score as if their items had been one story all along
  * (a word both held counts once, the stories one fewer, the survivor's
  * norms recomputed).  Scores are compared to the last bit.
