@@ -2,8 +2,9 @@
  * cluster.c - near-duplicate story clustering (see cluster.h and
  * docs/CLUSTERING.md).
  *
- * Data: an interned term table (word -> id, with document frequency
- * and a postings list of the stories holding the term), and the stories
+ * Data: an interned term table (word -> id, with the items and the
+ * stories that have held the term, and a postings list of the stories
+ * in the index holding it), and the stories
  * (id -> the ids of the terms of their items, their newest items' term
  * vectors; their time ranges, with what the current query notes of
  * them, in an array of their own: struct cspan).  Everything grows by
@@ -819,7 +820,10 @@ idf(const struct cluster *c, uint32_t df, uint32_t sdf)
 	return (1 - CLUSTER_STORY_RARITY) * i + CLUSTER_STORY_RARITY * s;
 }
 
-/* idf of term id, cached until the next item is added (log is dear). */
+/*
+ * idf of term id, cached until the next item is added or two stories
+ * merge (log is dear).
+ */
 static double
 term_idf(const struct cluster *c, uint32_t id)
 {
