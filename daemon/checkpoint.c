@@ -23,13 +23,14 @@
 
 /*
  * Uncopied pages the thread may leave to a writer.  Each pass copies
- * what was written during the one before, so passes get shorter; past
- * CKPT_PASSES the writer takes what is left whatever its size.
+ * what was written during the one before, so passes get shorter while
+ * the disk keeps up; when a pass leaves more than the one before, or
+ * after CKPT_PASSES, the writer takes what is left whatever its size.
  */
 #define CKPT_CLOSE_FRAMES	64
-#define CKPT_PASSES		4
+#define CKPT_PASSES		16
 /* WAL pages past which a writer that may wait stops relying on us. */
-#define CKPT_BEHIND		8	/* times frames */
+#define CKPT_BEHIND		4	/* times frames */
 
 enum { CKPT_IDLE, CKPT_ASKED, CKPT_CLOSE };
 
@@ -49,7 +50,7 @@ struct checkpointer {
 static int
 ckpt_run(struct checkpointer *c)
 {
-	int pass, rc, log_frames = 0, copied = 0;
+	int pass, rc, log_frames = 0, copied = 0, left = -1;
 
 	for (pass = 0; pass < CKPT_PASSES; pass++) {
 		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
@@ -65,8 +66,10 @@ ckpt_run(struct checkpointer *c)
 		}
 		c->warned = 0;
 		atomic_fetch_add(&c->passes, 1);
-		if (log_frames - copied <= CKPT_CLOSE_FRAMES)
+		if (log_frames - copied <= CKPT_CLOSE_FRAMES ||
+		    (left >= 0 && log_frames - copied >= left))
 			break;
+		left = log_frames - copied;
 	}
 	return CKPT_CLOSE;
 }
@@ -109,6 +112,21 @@ checkpointer_note(struct checkpointer *c, int frames, int may_block)
 		pthread_mutex_unlock(&c->mu);
 	}
 	return may_block && frames >= CKPT_BEHIND * c->frames;
+}
+
+void
+checkpointer_ask(struct checkpointer *c)
+{
+	int expect = atomic_load(&c->state);
+
+	/* Running already: the wake below makes it go round once more. */
+	if (expect != CKPT_ASKED)
+		(void)atomic_compare_exchange_strong(&c->state, &expect,
+		    CKPT_ASKED);
+	pthread_mutex_lock(&c->mu);
+	c->wake = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 }
 
 long

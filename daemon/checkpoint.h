@@ -15,7 +15,9 @@
  * it, the next commit of a writer that may wait copies the few pages
  * left itself (checkpointer_note answers 1): the WAL then restarts and
  * stays small.  If the thread falls far behind (a reader holding an old
- * snapshot), such a writer checkpoints as SQLite would have.
+ * snapshot), such a writer checkpoints as SQLite would have.  The
+ * scheduler's checkpoint a second after polls (what bounds a power
+ * loss) is asked of this thread too (checkpointer_ask).
  */
 #ifndef TIDINGS_CHECKPOINT_H
 #define TIDINGS_CHECKPOINT_H
@@ -24,8 +26,13 @@
 
 struct checkpointer;
 
-/* WAL pages after which a commit asks for a checkpoint (SQLite's). */
-#define CHECKPOINT_FRAMES	1000
+/*
+ * WAL pages (4 KiB) after which a commit asks for a checkpoint: as many
+ * as stay under the size the WAL is cut back to (STORE_JOURNAL_LIMIT,
+ * 16 MiB).  Fewer, larger checkpoints write a page changed by many
+ * polls once and sync less often than SQLite's 1,000 pages.
+ */
+#define CHECKPOINT_FRAMES	3500
 
 /*
  * Starts the thread with its own connection to the store at path;
@@ -39,6 +46,11 @@ struct checkpointer *checkpointer_start(const char *path, int frames,
  * Any thread.
  */
 int	 checkpointer_note(struct checkpointer *, int frames, int may_block);
+/*
+ * A checkpoint now, whatever the WAL's size: what is committed so far
+ * goes to disk without the caller waiting for it.  Any thread.
+ */
+void	 checkpointer_ask(struct checkpointer *);
 /* Checkpoints the thread has run so far (tests).  Any thread. */
 long	 checkpointer_passes(struct checkpointer *);
 /* Stops the thread after the checkpoint under way.  NULL ok. */

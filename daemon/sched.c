@@ -377,7 +377,7 @@ static int
 sched_sync_run(struct store *store, struct ingest_job *j)
 {
 	(void)j;
-	return store_sync(store);
+	return store_sync_soon(store);
 }
 
 static void

@@ -83,6 +83,8 @@
 #define STORE_MAX_SQL_LENGTH	100000
 #define STORE_MAX_VARIABLES	100
 #define STORE_MAX_EXPR_DEPTH	100
+/* Without a checkpoint thread: SQLite's own, in a commit past this. */
+#define STORE_AUTOCHECKPOINT	1000	/* WAL pages: SQLite's default */
 /* The WAL is truncated to this after a checkpoint (bytes, in SQL text). */
 #define STORE_JOURNAL_LIMIT	"16777216"
 /*
@@ -1041,7 +1043,7 @@ store_set_checkpointer(struct store *s, struct checkpointer *c,
 	if (c != NULL)
 		sqlite3_wal_hook(s->db, store_wal_hook, s);
 	else
-		sqlite3_wal_autocheckpoint(s->db, CHECKPOINT_FRAMES);
+		sqlite3_wal_autocheckpoint(s->db, STORE_AUTOCHECKPOINT);
 }
 
 /*
@@ -1061,6 +1063,18 @@ fts_prune(struct store *s)
 	if (stmt_exec(s, s->st[ST_FTS_PRUNE]) == STORE_OK)
 		s->fts_pruned = done;
 	memcpy(s->err, saved, sizeof(saved));
+}
+
+int
+store_sync_soon(struct store *s)
+{
+	if (s->ckpt == NULL)
+		return store_sync(s);
+	fts_prune(s);
+	if (s->unsynced)
+		checkpointer_ask(s->ckpt);
+	s->unsynced = 0;
+	return STORE_OK;
 }
 
 int

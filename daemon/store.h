@@ -134,9 +134,15 @@ int	 store_set_cache(struct store *, int kib);
 /*
  * Puts poll results on disk.  They are committed safe against a crash
  * of the daemon but not against a power loss (synchronous = NORMAL);
- * the scheduler calls this within a second of them.
+ * the scheduler has them put there within a second (store_sync_soon),
+ * the ingest thread at a stop (this).
  */
 int	 store_sync(struct store *);
+/*
+ * The same without waiting for the disk: the checkpoint thread does it
+ * (store_set_checkpointer), or this thread when there is none.
+ */
+int	 store_sync_soon(struct store *);
 /*
  * Recomputes every story's aggregates from its items, in one
  * transaction (tests compare them with those kept as items join).

@@ -2,7 +2,8 @@
  * test_checkpoint.c - WAL checkpoints on their own thread (checkpoint.c)
  * through a real store: the WAL of a writer that commits without pause
  * still starts again and stays small, a writer that may not wait gets
- * its WAL copied by the thread, and nothing committed is lost.
+ * its WAL copied by the thread, the scheduler's sync is the thread's
+ * too, and nothing committed is lost.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,32 @@ test_loop_writer(struct store *s, struct checkpointer *c, int64_t feed,
 	CHECK_INT(count_items(), *serial);
 }
 
+/*
+ * The scheduler's sync a second after polls: asked of the thread, even
+ * for a WAL under the threshold, and the caller does not checkpoint.
+ */
+static void
+test_sync_soon(struct store *s, struct checkpointer *c, int64_t feed,
+    int *serial)
+{
+	long before, waited;
+
+	store_set_checkpointer(s, c, 0);
+	/* Let the thread finish what the last test asked of it. */
+	for (waited = 0, before = -1; waited < WAIT_MS &&
+	    before != checkpointer_passes(c); waited += 100) {
+		before = checkpointer_passes(c);
+		sleep_ms(100);
+	}
+	CHECK_INT(commit_poll(s, feed, serial), STORE_OK);
+	CHECK_INT(checkpointer_passes(c), before);
+	CHECK_INT(store_sync_soon(s), STORE_OK);
+	for (waited = 0; waited < WAIT_MS &&
+	    checkpointer_passes(c) == before; waited += 10)
+		sleep_ms(10);
+	CHECK(checkpointer_passes(c) > before);
+}
+
 int
 main(void)
 {
@@ -177,6 +204,7 @@ main(void)
 	    &feed), STORE_OK);
 	test_writer(s, c, feed, &serial);
 	test_loop_writer(s, c, feed, &serial);
+	test_sync_soon(s, c, feed, &serial);
 	store_close(s);
 	checkpointer_stop(c);
 	CHECK_INT(count_items(), serial);
