@@ -668,6 +668,7 @@ fts_main(void *arg)
 	struct store_fts *x = arg;
 	int failed = 0, warned = 0;
 
+	thread_background();	/* the index may lag a poll; the store not */
 	while (wait_kick(x, failed))
 		failed = catch_up(x, 0, &warned) == -1;
 	/* What the last commits noted, so a restart finds the index current. */
