@@ -201,7 +201,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 	struct fetch_result *r = &x->res;
 	char *url = NULL;
 	char msg[CURL_ERROR_SIZE + 64];
-	long redirects = 0;	/* else "unsupported protocol" is HTTP/0.9 */
+	long redirects = 0;
 	curl_off_t dl;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
@@ -241,7 +241,9 @@ xfer_finish(struct xfer *x, CURLcode code)
 	else if (code == CURLE_TOO_MANY_REDIRECTS)
 		snprintf(msg, sizeof(msg), "more than %d redirects",
 		    FETCH_MAX_REDIRS);
-	else if (code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0)
+	else if (code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0 &&
+	    r->effective_url != NULL && !url_is_http(r->effective_url))
+		/* Not a reply without a status line after a redirect. */
 		snprintf(msg, sizeof(msg), "redirected to a scheme other "
 		    "than http or https");
 	else

@@ -260,6 +260,7 @@ EXPECT_ERROR = {
     "/redirect-loop": "more than 5 redirects",
     "/redirect-file": "redirected to a scheme other than http or https",
     "/http09": "HTTP/0.9",
+    "/redirect-http09": "HTTP/0.9",
     "/410": "410",
 }
 for p, want in EXPECT_ERROR.items():
