@@ -242,6 +242,7 @@ http(struct resp *r, const char *method, const char *path, const char *body,
 {
 	char url[1024];
 	char *ct = NULL;
+	struct curl_slist *hdrs = NULL;
 	CURLcode rc;
 
 	memset(r, 0, sizeof(*r));
@@ -263,7 +264,22 @@ http(struct resp *r, const char *method, const char *path, const char *body,
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)bodylen);
 	}
-	if ((rc = curl_easy_perform(curl)) != CURLE_OK) {
+	/*
+	 * The server refuses an over-size body from its headers and
+	 * closes: a client still sending it may see "Failed sending data"
+	 * instead of the 413 (under TSan, where the server is slow to
+	 * answer, it did).  A careful client waits for the verdict.
+	 */
+	if (body != NULL && bodylen > API_MAX_REQUEST) {
+		hdrs = curl_slist_append(NULL, "Expect: 100-continue");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(curl, CURLOPT_EXPECT_100_TIMEOUT_MS,
+		    T_CURL_TIMEOUT * 1000L);
+	}
+	rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
 		fprintf(stderr, "curl %s %s: %s\n", method, path,
 		    curl_easy_strerror(rc));
 		return;
