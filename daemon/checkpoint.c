@@ -46,7 +46,11 @@ struct checkpointer {
 	int		 warned;	/* a failure was logged (thread only) */
 };
 
-/* Copies the WAL until little is left; CKPT_CLOSE when it got there. */
+/*
+ * Copies the WAL until little is left, or the passes stop shrinking:
+ * CKPT_CLOSE, the rest is the writer's.  CKPT_IDLE when it could not
+ * (another checkpoint under way, or an error: the next ask retries).
+ */
 static int
 ckpt_run(struct checkpointer *c)
 {
@@ -59,7 +63,8 @@ ckpt_run(struct checkpointer *c)
 			return CKPT_IDLE;	/* a writer's own; ask again */
 		if (rc != SQLITE_OK) {
 			if (!c->warned)
-				log_warn("checkpoint thread: %s",
+				log_warn("cannot checkpoint %s: %s",
+				    sqlite3_db_filename(c->db, "main"),
 				    sqlite3_errmsg(c->db));
 			c->warned = 1;
 			return CKPT_IDLE;
@@ -94,6 +99,15 @@ ckpt_main(void *arg)
 	return NULL;
 }
 
+static void
+ckpt_wake(struct checkpointer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->wake = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
 int
 checkpointer_note(struct checkpointer *c, int frames, int may_block)
 {
@@ -105,12 +119,8 @@ checkpointer_note(struct checkpointer *c, int frames, int may_block)
 	/* Only a writer that may not wait asks again from CLOSE. */
 	if (frames >= c->frames && (expect = atomic_load(&c->state)) !=
 	    CKPT_ASKED && atomic_compare_exchange_strong(&c->state, &expect,
-	    CKPT_ASKED)) {
-		pthread_mutex_lock(&c->mu);
-		c->wake = 1;
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-	}
+	    CKPT_ASKED))
+		ckpt_wake(c);
 	return may_block && frames >= CKPT_BEHIND * c->frames;
 }
 
@@ -123,10 +133,7 @@ checkpointer_ask(struct checkpointer *c)
 	if (expect != CKPT_ASKED)
 		(void)atomic_compare_exchange_strong(&c->state, &expect,
 		    CKPT_ASKED);
-	pthread_mutex_lock(&c->mu);
-	c->wake = 1;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
+	ckpt_wake(c);
 }
 
 long

@@ -120,7 +120,7 @@ test_writer(struct store *s, struct checkpointer *c, int64_t feed,
 	}
 	CHECK_INT(ok, POLLS);
 	/*
-	 * The writer copies itself past 8 times FRAMES (checkpoint.c), or
+	 * The writer copies itself past 4 times FRAMES (checkpoint.c), or
 	 * right after a pass of the thread that it found running.  Without
 	 * restarts the WAL would hold all the summaries and more.
 	 */
