@@ -85,7 +85,7 @@ test: test-deps
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built in asan/ so the normal build is left alone (see the end).
 check-asan: test-deps
-	@$(MAKE) --no-print-directory asan-build tests/cluster-eval
+	@$(MAKE) --no-print-directory asan-build tests/cluster-eval tests/cluster-ceiling
 	@$(ASAN_ENV) sh tests/run.sh
 
 install: all
@@ -178,13 +178,25 @@ stress: all
 .PHONY: stress
 
 # Story clustering: the evaluation tool (labelled data through daemon/cluster.c).
-tests/cluster-eval: tests/cluster-eval.c daemon/libdaemon.a common/libcommon.a
-	$(CC) $(ALL_CFLAGS) -o $@ $< daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+EVAL_SRC	= tests/evaldata.c tests/evaldata.h
+tests/cluster-eval: tests/cluster-eval.c $(EVAL_SRC) daemon/libdaemon.a common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/evaldata.c daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
 
-.PHONY: cluster-eval
+CORPUS		?= ../shared/corpus
+# How far the clusterer's words can tell stories apart, whatever the
+# method (docs/CLUSTERING.md, "What the words allow").
+tests/cluster-ceiling: tests/cluster-ceiling.c $(EVAL_SRC) daemon/libdaemon.a common/libcommon.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/evaldata.c daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
+
+.PHONY: cluster-eval cluster-ceiling
 cluster-eval: tests/cluster-eval
+cluster-ceiling: tests/cluster-ceiling
+	./tests/cluster-ceiling -l en tests/fixtures/xi-zelensky/labels.json
+	./tests/cluster-ceiling $(CORPUS)/clusters/allsides_roundups_2021_lead.tsv
+	./tests/cluster-ceiling -T $(CORPUS)/clusters/allsides_roundups_2021_lead.tsv
+	./tests/cluster-ceiling $(CORPUS)/clusters/uci_news_aggregator_prefix.tsv
 # Built and cleaned with the unit tests (make test runs it on xi-zelensky).
-UNIT_BIN	+= tests/cluster-eval
+UNIT_BIN	+= tests/cluster-eval tests/cluster-ceiling
 
 # Clustering speed with 100,000 stories in the window (items/s, memory).
 tests/cluster-bench: tests/cluster-bench.c daemon/libdaemon.a common/libcommon.a

@@ -30,8 +30,6 @@
 #include "cluster.h"
 #include "story.h"
 
-/* Title words count this many times a summary word: the headline is the story. */
-#define CLUSTER_TITLE_WEIGHT	2
 /* Words longer than this (bytes) are cut: the stem is in the first letters. */
 #define CLUSTER_STEM_BYTES	6
 /* Candidate retrieval: the rarest terms of the item, newest stories first. */

@@ -41,6 +41,8 @@
 #define CLUSTER_TIME_UNKNOWN		INT64_MIN
 /* How many shared terms a match explains itself with. */
 #define CLUSTER_WHY_TERMS		5
+/* Title words count this many times a summary word: the headline is the story. */
+#define CLUSTER_TITLE_WEIGHT		2
 /* Only the start of a summary: the lead says what happened, the rest wanders. */
 #define CLUSTER_SUMMARY_WORDS		25
 /* Longest word kept at all (bytes); longer ones are noise (URLs, hashes). */

@@ -16,6 +16,7 @@ LABELS = os.path.join(FIXTURES, "xi-zelensky", "labels.json")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 EVAL = os.path.join(ROOT, "tests", "cluster-eval")
+CEILING = os.path.join(ROOT, "tests", "cluster-ceiling")
 # Quality floor for `make test`: below the measured score (docs/CLUSTERING.md)
 # so a regression fails, not a rounding change.
 FLOOR = "0.98"
@@ -118,4 +119,27 @@ if os.path.exists(EVAL):
     t.check("b-cubed" in r.stdout, "cluster-eval prints b-cubed", r.stdout)
 else:
     t.check(False, "tests/cluster-eval is built", EVAL)
+
+# The ceiling tool on the same labels: every English item with a mate has
+# it for nearest neighbour, and average link reaches the online score's
+# neighbourhood (measured 0.986); a tool that stopped reading the labels,
+# the summaries or the weights would print less.
+if os.path.exists(CEILING):
+    r = subprocess.run([CEILING, "-l", "en", LABELS],
+                       capture_output=True, text=True, timeout=60)
+    out = r.stdout
+    t.check(r.returncode == 0 and "items 50 " in out,
+            "cluster-ceiling reads the 50 English items", out + r.stderr)
+    t.check("nearest item a mate: 1.000 (43 of 43" in out,
+            "cluster-ceiling: each item's nearest is a mate", out)
+    f1 = [float(x.split("F1 ")[1]) for x in out.splitlines()
+          if x.startswith("average link")]
+    t.check(len(f1) == 1 and f1[0] >= 0.95,
+            "cluster-ceiling: average link above 0.95", out)
+    r = subprocess.run([CEILING, "-s", "nonsense", LABELS],
+                       capture_output=True, text=True, timeout=60)
+    t.check(r.returncode == 2 and "tune or test" in r.stderr,
+            "cluster-ceiling rejects a bad -s", r.stderr)
+else:
+    t.check(False, "tests/cluster-ceiling is built", CEILING)
 t.done()
