@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 #include <ev.h>
 
@@ -255,6 +257,41 @@ xfer_finish(struct xfer *x, CURLcode code)
 	r->body_len = 0;
 }
 
+/*
+ * A kept-alive HTTP/1 connection with bytes already waiting after its
+ * response (a server that sent more than its Content-Length, or junk
+ * after the body) would hand them to the next request on it as that
+ * request's reply: libcurl 7.88 reuses such a connection (8.x checks
+ * for waiting input), and the next feed of the host failed with
+ * "Received HTTP/0.9 when not allowed".  Shutting the socket down
+ * makes the next request on it fail before a byte is read, and libcurl
+ * retries it on a fresh connection; the socket stays libcurl's to
+ * close.  HTTP/2 connections are left alone: frames may wait there
+ * between streams by design.  Bytes that arrive later than the
+ * transfer's end are not seen here (docs/RELIABILITY.md).
+ */
+static void
+fetch_drop_dirty_connection(CURL *easy)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	long version = 0;
+	char byte;
+
+	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
+	    CURLE_OK || (version != CURL_HTTP_VERSION_1_0 &&
+	    version != CURL_HTTP_VERSION_1_1))
+		return;
+	if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return;	/* closed, not kept for reuse */
+	if (recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;	/* nothing waiting: clean */
+	log_debug("fetch: bytes left after a response on a kept-alive "
+	    "connection; not reusing it");
+	shutdown(fd, SHUT_RDWR);
+}
+
 static void
 fetch_check_done(struct fetch *f)
 {
@@ -267,6 +304,8 @@ fetch_check_done(struct fetch *f)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		/* Before libcurl can hand the connection to a waiting transfer. */
+		fetch_drop_dirty_connection(m->easy_handle);
 		xfer_finish(x, m->data.result);
 		xfer_unlink(x);
 		f->done(f->done_arg, &x->res);
