@@ -13,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/socket.h>
-
 #include <curl/curl.h>
 #include <ev.h>
 
 #include "fetch.h"
+#include "keepalive.h"
 #include "log.h"
 #include "url.h"
 #include "netguard.h"
@@ -42,6 +41,8 @@ struct fetch {
 	void		*done_arg;
 	size_t		 active;
 	struct xfer	*xfers;		/* every transfer in flight */
+	struct keepalive *kept;		/* HTTP/1 connections in the pool */
+	size_t		 kept_cap;
 };
 
 struct xfer {
@@ -257,41 +258,6 @@ xfer_finish(struct xfer *x, CURLcode code)
 	r->body_len = 0;
 }
 
-/*
- * A kept-alive HTTP/1 connection with bytes already waiting after its
- * response (a server that sent more than its Content-Length, or junk
- * after the body) would hand them to the next request on it as that
- * request's reply: libcurl 7.88 reuses such a connection (8.x checks
- * for waiting input), and the next feed of the host failed with
- * "Received HTTP/0.9 when not allowed".  Shutting the socket down
- * makes the next request on it fail before a byte is read, and libcurl
- * retries it on a fresh connection; the socket stays libcurl's to
- * close.  HTTP/2 connections are left alone: frames may wait there
- * between streams by design.  Bytes that arrive later than the
- * transfer's end are not seen here (docs/RELIABILITY.md).
- */
-static void
-fetch_drop_dirty_connection(CURL *easy)
-{
-	curl_socket_t fd = CURL_SOCKET_BAD;
-	long version = 0;
-	char byte;
-
-	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
-	    CURLE_OK || (version != CURL_HTTP_VERSION_1_0 &&
-	    version != CURL_HTTP_VERSION_1_1))
-		return;
-	if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-	    fd == CURL_SOCKET_BAD)
-		return;	/* closed, not kept for reuse */
-	if (recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;	/* nothing waiting: clean */
-	log_debug("fetch: bytes left after a response on a kept-alive "
-	    "connection; not reusing it");
-	shutdown(fd, SHUT_RDWR);
-}
-
 static void
 fetch_check_done(struct fetch *f)
 {
@@ -305,7 +271,7 @@ fetch_check_done(struct fetch *f)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		/* Before libcurl can hand the connection to a waiting transfer. */
-		fetch_drop_dirty_connection(m->easy_handle);
+		keepalive_kept(f->kept, m->easy_handle);
 		xfer_finish(x, m->data.result);
 		xfer_unlink(x);
 		f->done(f->done_arg, &x->res);
@@ -396,6 +362,15 @@ fetch_set_opts(struct fetch *f, const struct fetch_opts *o)
 	}
 	f->opts = *o;
 	f->opts.user_agent = f->user_agent;
+	if (f->kept == NULL || f->kept_cap != (size_t)o->max_connections) {
+		struct keepalive *k = keepalive_new((size_t)o->max_connections);
+
+		if (k != NULL) {	/* else the old table serves on */
+			keepalive_free(f->kept);
+			f->kept = k;
+			f->kept_cap = (size_t)o->max_connections;
+		}
+	}
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    o->max_connections);
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -427,7 +402,31 @@ fetch_new(struct ev_loop *loop, const struct fetch_opts *o, fetch_done_fn done,
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_set_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 	fetch_set_opts(f, o);
+	if (f->kept == NULL) {
+		fetch_free(f);
+		return NULL;
+	}
 	return f;
+}
+
+/*
+ * Before each request: the address policy for a pooled connection, then
+ * a kept HTTP/1 connection with bytes waiting is not reused (keepalive.h).
+ */
+static int
+fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
+    int primary_port, int local_port)
+{
+	struct xfer *x = clientp;
+
+	if (netguard_prereq(&x->guard, primary_ip, local_ip, primary_port,
+	    local_port) != CURL_PREREQFUNC_OK)
+		return CURL_PREREQFUNC_ABORT;
+	if (keepalive_check(x->f->kept, local_port, primary_port) ==
+	    KEEPALIVE_SURPLUS)
+		log_info("fetch: %s port %d sent bytes after a response; "
+		    "not reusing that connection", primary_ip, primary_port);
+	return CURL_PREREQFUNC_OK;
 }
 
 /* A validator goes out verbatim, so it must be one clean header line. */
@@ -477,6 +476,9 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, FETCH_PROTOCOLS) != CURLE_OK ||
 	    netguard_attach(&x->guard, e, req->url, !req->from_content,
 	    o->allow_private_redirects) != 0)
+		return -1;
+	if (curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, fetch_prereq) !=
+	    CURLE_OK || curl_easy_setopt(e, CURLOPT_PREREQDATA, x) != CURLE_OK)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
@@ -557,6 +559,7 @@ fetch_free(struct fetch *f)
 	}
 	ev_timer_stop(f->loop, &f->timer);
 	curl_multi_cleanup(f->multi);
+	keepalive_free(f->kept);
 	free(f->user_agent);
 	free(f);
 }

@@ -3,7 +3,8 @@
  *
  * The check runs in libcurl's open-socket callback, on the address it is
  * about to connect to, for every new connection of a transfer, and again
- * in the pre-request callback, for connections taken from the pool.
+ * before each request (netguard_prereq, called by the transfer's own
+ * pre-request callback), for connections taken from the pool.
  * Refusing makes libcurl fail the transfer (CURLE_COULDNT_CONNECT or
  * CURLE_ABORTED_BY_CALLBACK); g->refused tells the caller why.
  */
@@ -220,7 +221,7 @@ netguard_opensocket(void *clientp, curlsocktype purpose,
  * A reused connection opens no socket, so the same check runs again just
  * before each request, on the address the connection is to.
  */
-static int
+int
 netguard_prereq(void *clientp, char *primary_ip, char *local_ip,
     int primary_port, int local_port)
 {
@@ -251,10 +252,7 @@ netguard_attach(struct netguard *g, CURL *easy, const char *url,
 		return -1;
 	if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
 	    netguard_opensocket) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, netguard_prereq) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_PREREQDATA, g) != CURLE_OK)
+	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK)
 		return -1;
 	return 0;
 }

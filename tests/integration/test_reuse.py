@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A kept-alive connection never carries one response's leftovers into
-the next request.
+the next request (daemon/keepalive.c).
 
 A server on 127.0.0.1 keeps HTTP/1.1 connections open between requests.
 One of its feeds (/junk.xml) sends a whole second response after its own
@@ -10,8 +10,10 @@ host (max_per_host = 1), twice.  libcurl 7.88 reuses a connection with
 bytes waiting, so without the daemon's check the request after /junk.xml
 read the leftover as its reply: the next feed stored "injected" (or
 failed with "Received HTTP/0.9").  Each honest feed must store its own
-title and no error, and the server must see the junk connection dropped
-(more than one connection).
+item and no error, and the server must see the junk connection dropped
+(more than one connection).  A second server writes a whole response
+LATE_SECONDS after its feed's reply, on an idle kept connection: the
+next poll of that feed must not read it as its reply.
 """
 import os
 import socket
@@ -26,6 +28,7 @@ HONEST = ["a.xml", "b.xml", "c.xml"]
 ROUNDS = 2
 IDLE_SECONDS = 30	# the server keeps an idle connection this long
 SPLIT_SECONDS = 0.05	# between the junk response's head and the rest
+LATE_SECONDS = 0.2	# after late.xml's reply, its server writes again
 
 
 def feed(title):
@@ -99,6 +102,10 @@ class KeepAliveServer:
                     conn.sendall(head(body))
                     time.sleep(SPLIT_SECONDS)
                     conn.sendall(body + response(feed("injected")))
+                elif path == "late.xml":
+                    conn.sendall(response(feed("late")))
+                    time.sleep(LATE_SECONDS)
+                    conn.sendall(response(feed("injected late")))
                 elif path in HONEST:
                     conn.sendall(response(feed("honest " + path)))
                 else:
@@ -116,12 +123,16 @@ class KeepAliveServer:
 
 t = Checks("reuse")
 srv = KeepAliveServer()
+late = KeepAliveServer()
 names = ["junk.xml"] + HONEST
-d = Daemon(feeds=[(n, srv.url(n)) for n in names],
+d = Daemon(feeds=[(n, srv.url(n)) for n in names] +
+           [("late.xml", late.url("late.xml"))],
            daemon_conf={"max_per_host": "1"})
+names.append("late.xml")
 d.start()
 for rnd in range(1, ROUNDS + 1):
     if rnd > 1:
+        time.sleep(2 * LATE_SECONDS)	# the late bytes are waiting
         r = d.client("refresh")
         t.check(r.returncode == 0, "refresh all", r.stderr)
     polled = wait_for(lambda: (lambda f: f if len(f) == len(names) and
@@ -147,6 +158,15 @@ t.check(srv.requests.get("junk.xml", 0) >= ROUNDS,
         "the junk feed was fetched each round", srv.requests)
 t.check(srv.connections > 1,
         "the connection with leftovers was not reused", srv.connections)
+t.check(titles.count("late item") == 1 and late.requests.get("late.xml") ==
+        ROUNDS, "late.xml polled each round, its own item stored",
+        (titles, late.requests))
+t.check(late.connections == ROUNDS,
+        "a connection with bytes written after the reply is not reused",
+        late.connections)
+t.check("sent bytes after a response" in d.logtext(),
+        "the log says why a connection was dropped", d.logtext()[-2000:])
 t.check(d.stop() == 0, "daemon stops cleanly")
 srv.stop()
+late.stop()
 t.done()
