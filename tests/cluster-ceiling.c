@@ -384,14 +384,7 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'l': o.lang = optarg; break;
 		case 'T': o.summaries = 0; break;
-		case 's':
-			if (strcmp(optarg, "tune") == 0)
-				o.half = 0;
-			else if (strcmp(optarg, "test") == 0)
-				o.half = 1;
-			else
-				ev_die("-s takes tune or test");
-			break;
+		case 's': o.half = ev_half(optarg); break;
 		default: ev_die("usage: cluster-ceiling [-l LANG] "
 		    "[-s tune|test] [-T] FILE");
 		}

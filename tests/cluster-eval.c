@@ -191,14 +191,7 @@ main(int argc, char **argv)
 		case '1': one = optarg; break;
 		case 'T': o.summaries = 0; break;
 		case 'o': order_seed = strtoull(optarg, NULL, 10); break;
-		case 's':
-			if (strcmp(optarg, "tune") == 0)
-				o.half = 0;
-			else if (strcmp(optarg, "test") == 0)
-				o.half = 1;
-			else
-				ev_die("-s takes tune or test");
-			break;
+		case 's': o.half = ev_half(optarg); break;
 		default: ev_die("usage: cluster-eval [-t THR] [-m MERGE_THR] "
 		    "[-w SECS] [-l LANG] [-f MIN_F1] [-F MIN_F1] [-1 STORY] "
 		    "[-s tune|test] [-o SEED] [-T] FILE");

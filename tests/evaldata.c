@@ -187,6 +187,16 @@ ev_related(const char *a, const char *b)
 }
 
 
+int
+ev_half(const char *arg)
+{
+	if (strcmp(arg, "tune") == 0)
+		return 0;
+	if (strcmp(arg, "test") == 0)
+		return 1;
+	ev_die("-s takes tune or test");
+}
+
 static int
 by_gold(const void *a, const void *b)
 {

@@ -37,6 +37,8 @@ struct ev_score {
 extern struct ev_item *ev_items;
 extern size_t ev_nitems;
 
+/* -s's argument: 0 for "tune", 1 for "test"; exits 2 on anything else. */
+int	 ev_half(const char *arg);
 /* Loads FILE (by its name: .json or TSV); exits 2 with a message on failure. */
 void	 ev_load(const char *path, const struct ev_opts *);
 /* 1 when two gold stories are listed as related (neither right nor wrong). */
@@ -46,7 +48,7 @@ void	 ev_score(struct ev_score *);
 double	 ev_f1(double p, double r);
 void	 ev_free(void);
 /* Prints "cluster-eval: m"-style messages under the tool's name; exits 2. */
-void	 ev_die(const char *m);
+void	 ev_die(const char *m) __attribute__((noreturn));
 extern const char *ev_progname;
 
 #endif
