@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <ev.h>
@@ -42,7 +43,6 @@ struct fetch {
 	size_t		 active;
 	struct xfer	*xfers;		/* every transfer in flight */
 	struct keepalive *kept;		/* HTTP/1 connections in the pool */
-	size_t		 kept_cap;
 };
 
 struct xfer {
@@ -362,15 +362,6 @@ fetch_set_opts(struct fetch *f, const struct fetch_opts *o)
 	}
 	f->opts = *o;
 	f->opts.user_agent = f->user_agent;
-	if (f->kept == NULL || f->kept_cap != (size_t)o->max_connections) {
-		struct keepalive *k = keepalive_new((size_t)o->max_connections);
-
-		if (k != NULL) {	/* else the old table serves on */
-			keepalive_free(f->kept);
-			f->kept = k;
-			f->kept_cap = (size_t)o->max_connections;
-		}
-	}
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    o->max_connections);
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -402,7 +393,7 @@ fetch_new(struct ev_loop *loop, const struct fetch_opts *o, fetch_done_fn done,
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_set_cb);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
 	fetch_set_opts(f, o);
-	if (f->kept == NULL) {
+	if ((f->kept = keepalive_new()) == NULL) {
 		fetch_free(f);
 		return NULL;
 	}
@@ -422,11 +413,25 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
 	if (netguard_prereq(&x->guard, primary_ip, local_ip, primary_port,
 	    local_port) != CURL_PREREQFUNC_OK)
 		return CURL_PREREQFUNC_ABORT;
-	if (keepalive_check(x->f->kept, local_port, primary_port) ==
-	    KEEPALIVE_SURPLUS)
+	if (keepalive_check(x->f->kept, local_ip, local_port, primary_ip,
+	    primary_port) == KEEPALIVE_SURPLUS)
 		log_info("fetch: %s port %d sent bytes after a response; "
 		    "not reusing that connection", primary_ip, primary_port);
 	return CURL_PREREQFUNC_OK;
+}
+
+/*
+ * libcurl closes a socket: the connection leaves the keep-alive table
+ * (the number may soon be another socket's).  Set on every transfer
+ * with the fetch, not the transfer: connections outlive transfers.
+ */
+static int
+fetch_closesocket(void *clientp, curl_socket_t fd)
+{
+	struct fetch *f = clientp;
+
+	keepalive_closed(f->kept, fd);
+	return close(fd);
 }
 
 /* A validator goes out verbatim, so it must be one clean header line. */
@@ -478,7 +483,10 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 	    o->allow_private_redirects) != 0)
 		return -1;
 	if (curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, fetch_prereq) !=
-	    CURLE_OK || curl_easy_setopt(e, CURLOPT_PREREQDATA, x) != CURLE_OK)
+	    CURLE_OK || curl_easy_setopt(e, CURLOPT_PREREQDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, fetch_closesocket) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->f) != CURLE_OK)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);

@@ -2,15 +2,16 @@
  * keepalive.c - kept-alive HTTP/1 connections are reused clean (see
  * keepalive.h).
  *
- * The pre-request callback names a connection by its addresses, not its
- * socket, so the table keeps each kept socket's two ports, and a match
- * is checked against the socket again before it is touched: libcurl may
- * have closed a kept connection since, and its descriptor number may
- * now be another socket's.  Stale rows cost nothing else: a full table
- * writes over its rows in turn.
+ * A connection is known by both its ends (address and port): the
+ * pre-request callback names it so, and on Linux two connections to
+ * different servers may share a local port.  A row lives from the
+ * transfer that kept the connection until libcurl closes the socket,
+ * so the table holds at most the sockets libcurl has open.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,33 +19,31 @@
 
 #include "keepalive.h"
 
+#define KEEPALIVE_ROWS_MIN	16
+
+/* One end of a connection, comparable with memcmp (zero-filled). */
+struct endpoint {
+	int		 family;
+	unsigned char	 addr[16];
+	int		 port;
+};
+
 struct kept {
 	curl_socket_t	 fd;
-	int		 local_port, peer_port;
-	int		 live;		/* kept and not taken since */
+	struct endpoint	 local, peer;
+	int		 tls;
+	int		 live;		/* kept, not taken since */
 };
 
 struct keepalive {
 	struct kept	*rows;
-	size_t		 cap;
-	size_t		 next;	/* the row a full table writes over next */
+	size_t		 n, cap;
 };
 
 struct keepalive *
-keepalive_new(size_t cap)
+keepalive_new(void)
 {
-	struct keepalive *k;
-
-	if (cap == 0)
-		cap = 1;
-	if ((k = calloc(1, sizeof(*k))) == NULL)
-		return NULL;
-	if ((k->rows = calloc(cap, sizeof(*k->rows))) == NULL) {
-		free(k);
-		return NULL;
-	}
-	k->cap = cap;
-	return k;
+	return calloc(1, sizeof(struct keepalive));
 }
 
 void
@@ -57,37 +56,92 @@ keepalive_free(struct keepalive *k)
 }
 
 static int
-port_of(const struct sockaddr_storage *ss)
+endpoint_of_sockaddr(const struct sockaddr_storage *ss, struct endpoint *e)
 {
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	memset(e, 0, sizeof(*e));
+	e->family = ss->ss_family;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		memcpy(e->addr, &a->sin_addr, sizeof(a->sin_addr));
+		e->port = ntohs(a->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		memcpy(e->addr, &a->sin6_addr, sizeof(a->sin6_addr));
+		e->port = ntohs(a->sin6_port);
+		return 0;
+	}
 	return -1;
 }
 
-/* The socket's own and its peer's ports; 0, or -1 when it has none. */
+/* An address as libcurl prints it (an IPv6 one may carry a %zone). */
 static int
-socket_ports(curl_socket_t fd, int *local, int *peer)
+endpoint_of_text(const char *ip, int port, struct endpoint *e)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t len = strcspn(ip, "%");
+
+	memset(e, 0, sizeof(*e));
+	e->port = port;
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, ip, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, e->addr) == 1) {
+		e->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, e->addr) == 1) {
+		e->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+/* Both ends of the connection on fd; 0, or -1 when it has none. */
+static int
+socket_ends(curl_socket_t fd, struct endpoint *local, struct endpoint *peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-	    (*local = port_of(&ss)) < 0)
+	    endpoint_of_sockaddr(&ss, local) != 0)
 		return -1;
 	len = sizeof(ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
-	    (*peer = port_of(&ss)) < 0)
+	    endpoint_of_sockaddr(&ss, peer) != 0)
 		return -1;
 	return 0;
+}
+
+static int
+endpoint_eq(const struct endpoint *a, const struct endpoint *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static struct kept *
+row_of_fd(struct keepalive *k, curl_socket_t fd)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->rows[i].fd == fd)
+			return &k->rows[i];
+	return NULL;
 }
 
 void
 keepalive_kept(struct keepalive *k, CURL *easy)
 {
+	struct endpoint local, peer, want_local, want_peer;
 	curl_socket_t fd = CURL_SOCKET_BAD;
-	long version = 0;
+	char *scheme = NULL, *lip = NULL, *pip = NULL;
+	long version = 0, lport = 0, pport = 0;
 
 	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
 	    CURLE_OK || (version != CURL_HTTP_VERSION_1_0 &&
@@ -96,58 +150,94 @@ keepalive_kept(struct keepalive *k, CURL *easy)
 	if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
 	    fd == CURL_SOCKET_BAD)
 		return;	/* closed, not kept */
-	keepalive_note(k, fd);
+	/*
+	 * libcurl 7.88 forgets the last kept connection only when it keeps
+	 * another: after a redirect whose last hop was closed, the socket
+	 * is an earlier hop's, maybe HTTP/2 and busy.  Only the connection
+	 * the last response came on is noted.
+	 */
+	if (curl_easy_getinfo(easy, CURLINFO_LOCAL_IP, &lip) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_LOCAL_PORT, &lport) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &pip) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &pport) !=
+	    CURLE_OK || lip == NULL || pip == NULL ||
+	    endpoint_of_text(lip, (int)lport, &want_local) != 0 ||
+	    endpoint_of_text(pip, (int)pport, &want_peer) != 0 ||
+	    socket_ends(fd, &local, &peer) != 0 ||
+	    !endpoint_eq(&local, &want_local) || !endpoint_eq(&peer, &want_peer))
+		return;
+	curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme);
+	keepalive_note(k, fd, scheme != NULL &&
+	    strcasecmp(scheme, "https") == 0);
 }
 
 void
-keepalive_note(struct keepalive *k, curl_socket_t fd)
+keepalive_note(struct keepalive *k, curl_socket_t fd, int tls)
 {
-	struct kept *row = NULL;
-	int local, peer;
-	size_t i;
+	struct endpoint local, peer;
+	struct kept *row;
 
-	if (socket_ports(fd, &local, &peer) != 0)
+	if (socket_ends(fd, &local, &peer) != 0)
 		return;
-	for (i = 0; i < k->cap && row == NULL; i++)
-		if (k->rows[i].live && k->rows[i].fd == fd)
-			row = &k->rows[i];
-	for (i = 0; i < k->cap && row == NULL; i++)
-		if (!k->rows[i].live)
-			row = &k->rows[i];
-	if (row == NULL) {
-		row = &k->rows[k->next];
-		k->next = (k->next + 1) % k->cap;
+	if ((row = row_of_fd(k, fd)) == NULL) {
+		if (k->n == k->cap) {
+			size_t ncap = k->cap ? k->cap * 2 : KEEPALIVE_ROWS_MIN;
+			struct kept *nr = realloc(k->rows,
+			    ncap * sizeof(*nr));
+
+			if (nr == NULL)
+				return;	/* unchecked, as before */
+			k->rows = nr;
+			k->cap = ncap;
+		}
+		row = &k->rows[k->n++];
 	}
 	row->fd = fd;
-	row->local_port = local;
-	row->peer_port = peer;
+	row->local = local;
+	row->peer = peer;
+	row->tls = tls;
 	row->live = 1;
 }
 
-enum keepalive_state
-keepalive_check(struct keepalive *k, int local_port, int primary_port)
+void
+keepalive_closed(struct keepalive *k, curl_socket_t fd)
 {
+	struct kept *row = row_of_fd(k, fd);
+
+	if (row != NULL)
+		*row = k->rows[--k->n];
+}
+
+enum keepalive_state
+keepalive_check(struct keepalive *k, const char *local_ip, int local_port,
+    const char *primary_ip, int primary_port)
+{
+	struct endpoint want_local, want_peer, local, peer;
 	struct kept *row = NULL;
-	int local, peer;
 	ssize_t n;
 	size_t i;
 	char byte;
 
-	for (i = 0; i < k->cap && row == NULL; i++)
-		if (k->rows[i].live && k->rows[i].local_port == local_port &&
-		    k->rows[i].peer_port == primary_port)
+	if (endpoint_of_text(local_ip, local_port, &want_local) != 0 ||
+	    endpoint_of_text(primary_ip, primary_port, &want_peer) != 0)
+		return KEEPALIVE_CLEAN;
+	for (i = 0; i < k->n && row == NULL; i++)
+		if (k->rows[i].live &&
+		    endpoint_eq(&k->rows[i].local, &want_local) &&
+		    endpoint_eq(&k->rows[i].peer, &want_peer))
 			row = &k->rows[i];
 	if (row == NULL)
 		return KEEPALIVE_CLEAN;	/* new, or never kept */
 	row->live = 0;	/* taken: noted again when its transfer ends */
-	if (socket_ports(row->fd, &local, &peer) != 0 ||
-	    local != local_port || peer != primary_port)
-		return KEEPALIVE_CLEAN;	/* closed since: another socket's */
+	if (socket_ends(row->fd, &local, &peer) != 0 ||
+	    !endpoint_eq(&local, &want_local) || !endpoint_eq(&peer, &want_peer))
+		return KEEPALIVE_CLEAN;	/* not connected any more */
 	n = recv(row->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return KEEPALIVE_CLEAN;
 	shutdown(row->fd, SHUT_RDWR);
-	/* An idle connection the server closed is ordinary keep-alive. */
-	return n > 0 ? KEEPALIVE_SURPLUS : KEEPALIVE_CLOSED;
+	if (n <= 0)
+		return KEEPALIVE_CLOSED;	/* EOF or reset: ordinary */
+	return row->tls ? KEEPALIVE_TLS_WAITING : KEEPALIVE_SURPLUS;
 }

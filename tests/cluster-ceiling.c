@@ -1,6 +1,6 @@
 /*
  * cluster-ceiling - how well the clusterer's words can tell the stories
- * of a labelled file apart, whatever the clustering method.
+ * of a labelled file apart, leaving the online method aside.
  *
  *   cluster-ceiling [-l LANG] [-s tune|test] [-T] FILE
  *
@@ -16,8 +16,9 @@
  *  - the best B-cubed F1 of average-link agglomerative clustering over
  *    every item at once, at the threshold that scores best on this very
  *    file.  No online order, no window, rarity known in advance and the
- *    threshold chosen on the answer: an upper bound on what these
- *    weights reach with a one-threshold method, not a result.
+ *    threshold chosen on the answer: the best average-link cut of these
+ *    weights, a reference point, not a result (other linkages and
+ *    signals other than words are not bounded by it).
  *
  * Options and FILE as for cluster-eval (tests/evaldata.h); related
  * pairs count neither way in the B-cubed scores and are left out of the

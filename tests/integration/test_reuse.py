@@ -62,6 +62,7 @@ class KeepAliveServer:
         self.requests = {}
         self.lock = threading.Lock()
         self.stopping = False
+        self.late_written = threading.Event()
         threading.Thread(target=self.accept, daemon=True).start()
 
     def url(self, name):
@@ -106,6 +107,7 @@ class KeepAliveServer:
                     conn.sendall(response(feed("late")))
                     time.sleep(LATE_SECONDS)
                     conn.sendall(response(feed("injected late")))
+                    self.late_written.set()
                 elif path in HONEST:
                     conn.sendall(response(feed("honest " + path)))
                 else:
@@ -132,7 +134,10 @@ names.append("late.xml")
 d.start()
 for rnd in range(1, ROUNDS + 1):
     if rnd > 1:
-        time.sleep(2 * LATE_SECONDS)	# the late bytes are waiting
+        # The late bytes are waiting on the idle connection (on a loaded
+        # machine the server's thread may write them late).
+        t.check(late.late_written.wait(30), "late.xml's server wrote again")
+        time.sleep(LATE_SECONDS)
         r = d.client("refresh")
         t.check(r.returncode == 0, "refresh all", r.stderr)
     polled = wait_for(lambda: (lambda f: f if len(f) == len(names) and

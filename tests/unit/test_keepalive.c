@@ -1,7 +1,8 @@
 /*
  * test_keepalive.c - a kept connection with bytes waiting is shut down
  * before its next request (keepalive.c); a clean one, one never kept,
- * and a descriptor now holding another socket are left alone.
+ * one named by other addresses and a closed one's descriptor are left
+ * alone.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -67,11 +68,21 @@ is_idle(int fd)
 	    (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+/* More kept connections than the table's first size. */
+#define MANY	40
+
+static enum keepalive_state
+check(struct keepalive *k, int local_port, int peer_port)
+{
+	return keepalive_check(k, "127.0.0.1", local_port, "127.0.0.1",
+	    peer_port);
+}
+
 int
 main(void)
 {
-	struct keepalive *k = keepalive_new(2);
-	int c, s, c2, s2, c3, s3, lp, pp;
+	struct keepalive *k = keepalive_new();
+	int c, s, c2, s2, c3, s3, cs[MANY], ss[MANY], lp, pp, i;
 
 	CHECK(k != NULL);
 	CHECK_INT(tcp_pair(&c, &s), 0);
@@ -80,50 +91,75 @@ main(void)
 
 	/* Never kept: nothing to check, whatever waits. */
 	CHECK_INT(write(s, "HTTP/1.1 200 OK\r\n", 17), 17);
-	CHECK_INT(keepalive_check(k, lp, pp), KEEPALIVE_CLEAN);
+	CHECK_INT(check(k, lp, pp), KEEPALIVE_CLEAN);
 	CHECK(!is_shut(c));
 
 	/* Kept with bytes waiting: shut down, once. */
-	keepalive_note(k, c);
-	CHECK_INT(keepalive_check(k, lp, pp), KEEPALIVE_SURPLUS);
+	keepalive_note(k, c, 0);
+	CHECK_INT(check(k, lp, pp), KEEPALIVE_SURPLUS);
 	CHECK(is_shut(c));
 	/* Taken: not kept again until its next transfer ends. */
-	CHECK_INT(keepalive_check(k, lp, pp), KEEPALIVE_CLEAN);
+	CHECK_INT(check(k, lp, pp), KEEPALIVE_CLEAN);
 	close(c);
 	close(s);
 
 	/* Kept and clean: reused as it is; taken until noted again. */
 	CHECK_INT(tcp_pair(&c2, &s2), 0);
-	keepalive_note(k, c2);
-	CHECK_INT(keepalive_check(k, port(c2, 0), port(c2, 1)),
+	keepalive_note(k, c2, 0);
+	CHECK_INT(check(k, port(c2, 0), port(c2, 1)),
 	    KEEPALIVE_CLEAN);
 	CHECK(is_idle(c2));
 	/* The server closed it while idle (EOF waiting): not reused. */
-	keepalive_note(k, c2);
+	keepalive_note(k, c2, 0);
 	close(s2);
 	usleep(10000);
-	CHECK_INT(keepalive_check(k, port(c2, 0), port(c2, 1)),
+	CHECK_INT(check(k, port(c2, 0), port(c2, 1)),
 	    KEEPALIVE_CLOSED);
 	CHECK(is_shut(c2));
 
-	/* Ports that do not match are someone else's connection. */
+	/* Other ports or another address: someone else's connection. */
 	CHECK_INT(tcp_pair(&c3, &s3), 0);
 	CHECK_INT(write(s3, "junk", 4), 4);
-	keepalive_note(k, c3);
-	CHECK_INT(keepalive_check(k, port(c3, 0) + 1, port(c3, 1)),
-	    KEEPALIVE_CLEAN);
-	CHECK_INT(keepalive_check(k, port(c3, 0), port(c3, 1) + 1),
+	keepalive_note(k, c3, 0);
+	CHECK_INT(check(k, port(c3, 0) + 1, port(c3, 1)), KEEPALIVE_CLEAN);
+	CHECK_INT(check(k, port(c3, 0), port(c3, 1) + 1), KEEPALIVE_CLEAN);
+	CHECK_INT(keepalive_check(k, "127.0.0.2", port(c3, 0), "127.0.0.1",
+	    port(c3, 1)), KEEPALIVE_CLEAN);
+	CHECK_INT(keepalive_check(k, "127.0.0.1", port(c3, 0), "::1",
+	    port(c3, 1)), KEEPALIVE_CLEAN);
+	CHECK_INT(keepalive_check(k, "nonsense", 1, "127.0.0.1", 2),
 	    KEEPALIVE_CLEAN);
 	CHECK(!is_shut(c3));
 
-	/* A full table writes over its rows: the newest is there. */
-	keepalive_note(k, c2);
-	keepalive_note(k, c3);
-	keepalive_note(k, s3);
-	CHECK_INT(write(c3, "junk", 4), 4);
+	/* Closed by libcurl: its row goes, whatever the number becomes. */
+	keepalive_closed(k, c3);
+	CHECK_INT(check(k, port(c3, 0), port(c3, 1)), KEEPALIVE_CLEAN);
+	CHECK(!is_shut(c3));
+	keepalive_closed(k, c3);	/* twice, or never noted: nothing */
+
+	/* TLS: anything waiting may be an alert or a ticket; said so. */
+	keepalive_note(k, c3, 1);
+	CHECK_INT(check(k, port(c3, 0), port(c3, 1)), KEEPALIVE_TLS_WAITING);
+	CHECK(is_shut(c3));
+
+	/* Many kept at once: the table grows, each row is found. */
+	for (i = 0; i < MANY; i++) {
+		CHECK_INT(tcp_pair(&cs[i], &ss[i]), 0);
+		keepalive_note(k, cs[i], 0);
+	}
+	CHECK_INT(write(ss[0], "junk", 4), 4);
+	CHECK_INT(write(ss[MANY - 1], "junk", 4), 4);
 	usleep(10000);
-	CHECK_INT(keepalive_check(k, port(s3, 0), port(s3, 1)),
+	CHECK_INT(check(k, port(cs[MANY / 2], 0), port(cs[MANY / 2], 1)),
+	    KEEPALIVE_CLEAN);
+	CHECK_INT(check(k, port(cs[0], 0), port(cs[0], 1)), KEEPALIVE_SURPLUS);
+	CHECK_INT(check(k, port(cs[MANY - 1], 0), port(cs[MANY - 1], 1)),
 	    KEEPALIVE_SURPLUS);
+	for (i = 0; i < MANY; i++) {
+		keepalive_closed(k, cs[i]);
+		close(cs[i]);
+		close(ss[i]);
+	}
 	close(c2);
 	close(c3);
 	close(s3);
