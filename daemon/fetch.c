@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -30,6 +31,7 @@
 				"application/atom+xml, application/rdf+xml, " \
 				"application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 #define FETCH_HDR_MAX		1024	/* longest validator we echo back */
+#define FETCH_HTTP1		"HTTP/1."	/* a status line's start */
 #define FETCH_BODY_INITIAL	(64 * 1024)
 
 struct fetch {
@@ -109,6 +111,22 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userp)
  * Sees the status line of every response of a redirect chain: only a
  * chain made of permanent redirects (301, 308) may move a feed.
  */
+/* The connection this response comes on is HTTP/1 (keepalive.h). */
+static void
+fetch_note_http1(struct xfer *x)
+{
+	char *lip = NULL, *pip = NULL;
+	long lport = 0, pport = 0;
+
+	if (curl_easy_getinfo(x->easy, CURLINFO_LOCAL_IP, &lip) == CURLE_OK &&
+	    curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &lport) ==
+	    CURLE_OK &&
+	    curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &pip) == CURLE_OK &&
+	    curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &pport) ==
+	    CURLE_OK && lip != NULL && pip != NULL)
+		keepalive_http1(x->f->kept, lip, (int)lport, pip, (int)pport);
+}
+
 static size_t
 fetch_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 {
@@ -125,6 +143,9 @@ fetch_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 	/* 304 at the end of a chain is an answer, not a redirect. */
 	if (digits == 3 && (code == 302 || code == 303 || code == 307))
 		x->temp_redirect = 1;
+	if (n >= sizeof(FETCH_HTTP1) - 1 &&
+	    memcmp(buf, FETCH_HTTP1, sizeof(FETCH_HTTP1) - 1) == 0)
+		fetch_note_http1(x);
 	return n;
 }
 
@@ -270,8 +291,6 @@ fetch_check_done(struct fetch *f)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		/* Before libcurl can hand the connection to a waiting transfer. */
-		keepalive_kept(f->kept, m->easy_handle);
 		xfer_finish(x, m->data.result);
 		xfer_unlink(x);
 		f->done(f->done_arg, &x->res);
@@ -409,15 +428,34 @@ fetch_prereq(void *clientp, char *primary_ip, char *local_ip,
     int primary_port, int local_port)
 {
 	struct xfer *x = clientp;
+	char *scheme = NULL;
 
 	if (netguard_prereq(&x->guard, primary_ip, local_ip, primary_port,
 	    local_port) != CURL_PREREQFUNC_OK)
 		return CURL_PREREQFUNC_ABORT;
+	curl_easy_getinfo(x->easy, CURLINFO_SCHEME, &scheme);
 	if (keepalive_check(x->f->kept, local_ip, local_port, primary_ip,
-	    primary_port) == KEEPALIVE_SURPLUS)
+	    primary_port, scheme != NULL && strcasecmp(scheme, "https") == 0) ==
+	    KEEPALIVE_SURPLUS)
 		log_info("fetch: %s port %d sent bytes after a response; "
 		    "not reusing that connection", primary_ip, primary_port);
 	return CURL_PREREQFUNC_OK;
+}
+
+/*
+ * A new connection: the address policy first (netguard), then the
+ * keep-alive table learns the socket (unchecked if it cannot).
+ */
+static curl_socket_t
+fetch_opensocket(void *clientp, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct xfer *x = clientp;
+	curl_socket_t fd = netguard_opensocket(&x->guard, purpose, address);
+
+	if (fd != CURL_SOCKET_BAD)
+		(void)keepalive_opened(x->f->kept, fd);
+	return fd;
 }
 
 /*
@@ -482,7 +520,10 @@ xfer_setup(struct xfer *x, const struct fetch_request *req)
 	    netguard_attach(&x->guard, e, req->url, !req->from_content,
 	    o->allow_private_redirects) != 0)
 		return -1;
-	if (curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, fetch_prereq) !=
+	if (curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, fetch_opensocket) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, fetch_prereq) !=
 	    CURLE_OK || curl_easy_setopt(e, CURLOPT_PREREQDATA, x) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, fetch_closesocket) !=
 	    CURLE_OK ||

@@ -2,16 +2,17 @@
  * keepalive.c - kept-alive HTTP/1 connections are reused clean (see
  * keepalive.h).
  *
- * A connection is known by both its ends (address and port): the
- * pre-request callback names it so, and on Linux two connections to
- * different servers may share a local port.  A row lives from the
- * transfer that kept the connection until libcurl closes the socket,
- * so the table holds at most the sockets libcurl has open.
+ * A connection is known by both its ends (address and port): libcurl's
+ * callbacks name it so, and on Linux two connections to different
+ * servers may share a local port.  A socket's ends are read once it is
+ * connected, the first time a callback looks for it.  What a connection
+ * is (HTTP/1 or not) is learnt from its responses' status lines, as
+ * they arrive, so it is known before libcurl can hand the connection
+ * to the next transfer, whenever that happens.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,15 +29,16 @@ struct endpoint {
 	int		 port;
 };
 
-struct kept {
+struct conn {
 	curl_socket_t	 fd;
+	int		 known;		/* local and peer read */
 	struct endpoint	 local, peer;
-	int		 tls;
-	int		 live;		/* kept, not taken since */
+	int		 http1;		/* an HTTP/1 response came on it */
+	unsigned long	 requests;	/* requests it has carried */
 };
 
 struct keepalive {
-	struct kept	*rows;
+	struct conn	*rows;		/* one per socket libcurl has open */
 	size_t		 n, cap;
 };
 
@@ -124,7 +126,7 @@ endpoint_eq(const struct endpoint *a, const struct endpoint *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-static struct kept *
+static struct conn *
 row_of_fd(struct keepalive *k, curl_socket_t fd)
 {
 	size_t i;
@@ -135,109 +137,88 @@ row_of_fd(struct keepalive *k, curl_socket_t fd)
 	return NULL;
 }
 
-void
-keepalive_kept(struct keepalive *k, CURL *easy)
+/* The open socket whose ends are these, or NULL. */
+static struct conn *
+row_of_ends(struct keepalive *k, const char *local_ip, int local_port,
+    const char *primary_ip, int primary_port)
 {
-	struct endpoint local, peer, want_local, want_peer;
-	curl_socket_t fd = CURL_SOCKET_BAD;
-	char *scheme = NULL, *lip = NULL, *pip = NULL;
-	long version = 0, lport = 0, pport = 0;
+	struct endpoint want_local, want_peer;
+	struct conn *r;
+	size_t i;
 
-	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) !=
-	    CURLE_OK || (version != CURL_HTTP_VERSION_1_0 &&
-	    version != CURL_HTTP_VERSION_1_1))
-		return;
-	if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-	    fd == CURL_SOCKET_BAD)
-		return;	/* closed, not kept */
-	/*
-	 * libcurl 7.88 forgets the last kept connection only when it keeps
-	 * another: after a redirect whose last hop was closed, the socket
-	 * is an earlier hop's, maybe HTTP/2 and busy.  Only the connection
-	 * the last response came on is noted.
-	 */
-	if (curl_easy_getinfo(easy, CURLINFO_LOCAL_IP, &lip) != CURLE_OK ||
-	    curl_easy_getinfo(easy, CURLINFO_LOCAL_PORT, &lport) != CURLE_OK ||
-	    curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &pip) != CURLE_OK ||
-	    curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &pport) !=
-	    CURLE_OK || lip == NULL || pip == NULL ||
-	    endpoint_of_text(lip, (int)lport, &want_local) != 0 ||
-	    endpoint_of_text(pip, (int)pport, &want_peer) != 0 ||
-	    socket_ends(fd, &local, &peer) != 0 ||
-	    !endpoint_eq(&local, &want_local) || !endpoint_eq(&peer, &want_peer))
-		return;
-	curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme);
-	keepalive_note(k, fd, scheme != NULL &&
-	    strcasecmp(scheme, "https") == 0);
+	if (endpoint_of_text(local_ip, local_port, &want_local) != 0 ||
+	    endpoint_of_text(primary_ip, primary_port, &want_peer) != 0)
+		return NULL;
+	for (i = 0; i < k->n; i++) {
+		r = &k->rows[i];
+		if (!r->known)	/* not connected yet when opened */
+			r->known = socket_ends(r->fd, &r->local, &r->peer) == 0;
+		if (r->known && endpoint_eq(&r->local, &want_local) &&
+		    endpoint_eq(&r->peer, &want_peer))
+			return r;
+	}
+	return NULL;
 }
 
-void
-keepalive_note(struct keepalive *k, curl_socket_t fd, int tls)
+int
+keepalive_opened(struct keepalive *k, curl_socket_t fd)
 {
-	struct endpoint local, peer;
-	struct kept *row;
+	struct conn *r = row_of_fd(k, fd);
 
-	if (socket_ends(fd, &local, &peer) != 0)
-		return;
-	if ((row = row_of_fd(k, fd)) == NULL) {
+	if (r == NULL) {
 		if (k->n == k->cap) {
 			size_t ncap = k->cap ? k->cap * 2 : KEEPALIVE_ROWS_MIN;
-			struct kept *nr = realloc(k->rows,
-			    ncap * sizeof(*nr));
+			struct conn *nr = realloc(k->rows, ncap * sizeof(*nr));
 
 			if (nr == NULL)
-				return;	/* unchecked, as before */
+				return -1;
 			k->rows = nr;
 			k->cap = ncap;
 		}
-		row = &k->rows[k->n++];
+		r = &k->rows[k->n++];
 	}
-	row->fd = fd;
-	row->local = local;
-	row->peer = peer;
-	row->tls = tls;
-	row->live = 1;
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	return 0;
 }
 
 void
 keepalive_closed(struct keepalive *k, curl_socket_t fd)
 {
-	struct kept *row = row_of_fd(k, fd);
+	struct conn *r = row_of_fd(k, fd);
 
-	if (row != NULL)
-		*row = k->rows[--k->n];
+	if (r != NULL)
+		*r = k->rows[--k->n];
+}
+
+void
+keepalive_http1(struct keepalive *k, const char *local_ip, int local_port,
+    const char *primary_ip, int primary_port)
+{
+	struct conn *r = row_of_ends(k, local_ip, local_port, primary_ip,
+	    primary_port);
+
+	if (r != NULL)
+		r->http1 = 1;
 }
 
 enum keepalive_state
 keepalive_check(struct keepalive *k, const char *local_ip, int local_port,
-    const char *primary_ip, int primary_port)
+    const char *primary_ip, int primary_port, int tls)
 {
-	struct endpoint want_local, want_peer, local, peer;
-	struct kept *row = NULL;
+	struct conn *r = row_of_ends(k, local_ip, local_port, primary_ip,
+	    primary_port);
 	ssize_t n;
-	size_t i;
 	char byte;
 
-	if (endpoint_of_text(local_ip, local_port, &want_local) != 0 ||
-	    endpoint_of_text(primary_ip, primary_port, &want_peer) != 0)
-		return KEEPALIVE_CLEAN;
-	for (i = 0; i < k->n && row == NULL; i++)
-		if (k->rows[i].live &&
-		    endpoint_eq(&k->rows[i].local, &want_local) &&
-		    endpoint_eq(&k->rows[i].peer, &want_peer))
-			row = &k->rows[i];
-	if (row == NULL)
-		return KEEPALIVE_CLEAN;	/* new, or never kept */
-	row->live = 0;	/* taken: noted again when its transfer ends */
-	if (socket_ends(row->fd, &local, &peer) != 0 ||
-	    !endpoint_eq(&local, &want_local) || !endpoint_eq(&peer, &want_peer))
-		return KEEPALIVE_CLEAN;	/* not connected any more */
-	n = recv(row->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (r == NULL || r->requests++ == 0 || !r->http1)
+		return KEEPALIVE_CLEAN;	/* new, or not HTTP/1 */
+	n = recv(r->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return KEEPALIVE_CLEAN;
-	shutdown(row->fd, SHUT_RDWR);
+	shutdown(r->fd, SHUT_RDWR);
 	if (n <= 0)
 		return KEEPALIVE_CLOSED;	/* EOF or reset: ordinary */
-	return row->tls ? KEEPALIVE_TLS_WAITING : KEEPALIVE_SURPLUS;
+	return tls ? KEEPALIVE_TLS_WAITING : KEEPALIVE_SURPLUS;
 }

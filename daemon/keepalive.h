@@ -8,17 +8,18 @@
  * of its host ("Received HTTP/0.9 when not allowed") or, when the
  * surplus was a whole response, had it stored as that feed's content.
  *
- * Owns a table of the HTTP/1 connections libcurl kept after a transfer:
- * their socket and both ends' addresses, a row from the transfer's end
- * until libcurl closes the socket (the caller reports closes, so a
- * descriptor number never stands for another socket).  When a request
- * is about to go out on a kept connection (libcurl's pre-request
- * callback names it by its addresses), a connection with anything
- * waiting is shut down: the request then fails to send before it reads
- * a byte, and libcurl retries it on a fresh connection; the socket
- * stays libcurl's to close.  HTTP/2 connections are never entered:
- * frames may wait there between streams by design.  Knows nothing of
- * feeds or the loop.
+ * Owns a table of the sockets libcurl has open (the caller reports
+ * each open and close, so a descriptor number never stands for another
+ * socket), each with both ends' addresses once connected, whether an
+ * HTTP/1 response came on it, and how many requests it has carried.
+ * When a request is about to go out on an HTTP/1 connection that
+ * carried one before (libcurl's pre-request callback names it by its
+ * addresses), a connection with anything waiting is shut down: the
+ * request then fails to send before it reads a byte, and libcurl
+ * retries it on a fresh connection; the socket stays libcurl's to
+ * close.  A new connection is never checked (a TLS server may have sent
+ * a session ticket already), nor an HTTP/2 one (frames may wait there
+ * between streams by design).  Knows nothing of feeds or the loop.
  */
 #ifndef TIDINGS_KEEPALIVE_H
 #define TIDINGS_KEEPALIVE_H
@@ -42,22 +43,23 @@ enum keepalive_state {
 
 struct keepalive *keepalive_new(void);	/* NULL when out of memory */
 void	 keepalive_free(struct keepalive *);	/* NULL ok */
-/*
- * After a transfer on easy ended (before libcurl can start another):
- * notes the connection it kept, if HTTP/1 and still the one the last
- * response came on.
- */
-void	 keepalive_kept(struct keepalive *, CURL *easy);
-/* The same for a socket known to carry a kept HTTP/1 connection. */
-void	 keepalive_note(struct keepalive *, curl_socket_t fd, int tls);
+/* libcurl opened fd for a connection; -1 when out of memory (unchecked). */
+int	 keepalive_opened(struct keepalive *, curl_socket_t fd);
 /* libcurl is closing fd (its CURLOPT_CLOSESOCKETFUNCTION). */
 void	 keepalive_closed(struct keepalive *, curl_socket_t fd);
 /*
- * Before a request on the connection local_ip:local_port ->
- * primary_ip:primary_port, as the pre-request callback names it.
+ * An HTTP/1 response is coming on the connection local_ip:local_port ->
+ * primary_ip:primary_port (as libcurl names its ends).
+ */
+void	 keepalive_http1(struct keepalive *, const char *local_ip,
+	    int local_port, const char *primary_ip, int primary_port);
+/*
+ * A request is about to go out on that connection; tls: it is HTTPS.
+ * Shuts the connection down when it is a reused HTTP/1 one with
+ * anything waiting.
  */
 enum keepalive_state keepalive_check(struct keepalive *,
 	    const char *local_ip, int local_port, const char *primary_ip,
-	    int primary_port);
+	    int primary_port, int tls);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * netguard.c - address policy for outgoing connections (see netguard.h).
  *
- * The check runs in libcurl's open-socket callback, on the address it is
- * about to connect to, for every new connection of a transfer, and again
- * before each request (netguard_prereq, called by the transfer's own
- * pre-request callback), for connections taken from the pool.
+ * The check runs when libcurl opens a socket, on the address it is about
+ * to connect to, for every new connection of a transfer
+ * (netguard_opensocket), and again before each request
+ * (netguard_prereq), for connections taken from the pool; the
+ * transfer's own libcurl callbacks call both.
  * Refusing makes libcurl fail the transfer (CURLE_COULDNT_CONNECT or
  * CURLE_ABORTED_BY_CALLBACK); g->refused tells the caller why.
  */
@@ -199,7 +200,7 @@ netguard_note_refusal(struct netguard *g, const struct sockaddr *sa)
 		    sizeof(g->refused_addr));
 }
 
-static curl_socket_t
+curl_socket_t
 netguard_opensocket(void *clientp, curlsocktype purpose,
     struct curl_sockaddr *address)
 {
@@ -249,10 +250,6 @@ netguard_attach(struct netguard *g, CURL *easy, const char *url,
 	g->allow_private = allow_private;
 	if (netguard_origin(url, g->origin_host, sizeof(g->origin_host),
 	    g->origin_port, sizeof(g->origin_port)) != 0)
-		return -1;
-	if (curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
-	    netguard_opensocket) != CURLE_OK ||
-	    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK)
 		return -1;
 	return 0;
 }

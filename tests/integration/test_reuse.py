@@ -13,7 +13,8 @@ failed with "Received HTTP/0.9").  Each honest feed must store its own
 item and no error, and the server must see the junk connection dropped
 (more than one connection).  A second server writes a whole response
 LATE_SECONDS after its feed's reply, on an idle kept connection: the
-next poll of that feed must not read it as its reply.
+next poll of that feed must not read it as its reply.  A third sends
+surplus after a redirect's body: the redirect's next hop must not read it.
 """
 import os
 import socket
@@ -103,6 +104,17 @@ class KeepAliveServer:
                     conn.sendall(head(body))
                     time.sleep(SPLIT_SECONDS)
                     conn.sendall(body + response(feed("injected")))
+                elif path == "hop.xml":
+                    # A redirect whose body is followed by a response
+                    # nobody asked for; the next hop reuses the connection.
+                    body = b"moved\n"
+                    conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /d.xml\r\n"
+                                 b"Content-Length: %d\r\n"
+                                 b"Connection: keep-alive\r\n\r\n" % len(body))
+                    time.sleep(SPLIT_SECONDS)
+                    conn.sendall(body + response(feed("injected hop")))
+                elif path == "d.xml":
+                    conn.sendall(response(feed("honest d.xml")))
                 elif path == "late.xml":
                     conn.sendall(response(feed("late")))
                     time.sleep(LATE_SECONDS)
@@ -127,10 +139,11 @@ t = Checks("reuse")
 srv = KeepAliveServer()
 late = KeepAliveServer()
 names = ["junk.xml"] + HONEST
+hop = KeepAliveServer()
 d = Daemon(feeds=[(n, srv.url(n)) for n in names] +
-           [("late.xml", late.url("late.xml"))],
+           [("late.xml", late.url("late.xml")), ("hop.xml", hop.url("hop.xml"))],
            daemon_conf={"max_per_host": "1"})
-names.append("late.xml")
+names += ["late.xml", "hop.xml"]
 d.start()
 for rnd in range(1, ROUNDS + 1):
     if rnd > 1:
@@ -166,6 +179,12 @@ t.check(srv.connections > 1,
 t.check(titles.count("late item") == 1 and late.requests.get("late.xml") ==
         ROUNDS, "late.xml polled each round, its own item stored",
         (titles, late.requests))
+f = feeds.get(hop.url("hop.xml"), {})
+t.check(f.get("last_error") is None and
+        titles.count("honest d.xml item") == 1 and
+        "injected hop item" not in titles,
+        "a redirect's surplus does not reach the next hop",
+        (f.get("last_error"), titles))
 t.check(late.connections == ROUNDS,
         "a connection with bytes written after the reply is not reused",
         late.connections)
@@ -174,4 +193,5 @@ t.check("sent bytes after a response" in d.logtext(),
 t.check(d.stop() == 0, "daemon stops cleanly")
 srv.stop()
 late.stop()
+hop.stop()
 t.done()
