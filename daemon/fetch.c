@@ -44,7 +44,7 @@ struct fetch {
 	void		*done_arg;
 	size_t		 active;
 	struct xfer	*xfers;		/* every transfer in flight */
-	struct keepalive *kept;		/* HTTP/1 connections in the pool */
+	struct keepalive *kept;		/* every socket libcurl has open */
 };
 
 struct xfer {
@@ -107,10 +107,6 @@ fetch_write(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/*
- * Sees the status line of every response of a redirect chain: only a
- * chain made of permanent redirects (301, 308) may move a feed.
- */
 /* The connection this response comes on is HTTP/1 (keepalive.h). */
 static void
 fetch_note_http1(struct xfer *x)
@@ -127,6 +123,11 @@ fetch_note_http1(struct xfer *x)
 		keepalive_http1(x->f->kept, lip, (int)lport, pip, (int)pport);
 }
 
+/*
+ * Sees the status line of every response of a redirect chain: only a
+ * chain made of permanent redirects (301, 308) may move a feed, and
+ * each HTTP/1 one tells the keep-alive table what its connection is.
+ */
 static size_t
 fetch_header_cb(char *buf, size_t size, size_t nitems, void *userp)
 {

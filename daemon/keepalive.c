@@ -137,12 +137,17 @@ row_of_fd(struct keepalive *k, curl_socket_t fd)
 	return NULL;
 }
 
-/* The open socket whose ends are these, or NULL. */
+/*
+ * The open socket whose ends are these, or NULL.  A matching row's ends
+ * are read again before it is trusted: a socket reset by its peer gives
+ * its local port up while still open, and a new connection may then
+ * have the same ends.
+ */
 static struct conn *
 row_of_ends(struct keepalive *k, const char *local_ip, int local_port,
     const char *primary_ip, int primary_port)
 {
-	struct endpoint want_local, want_peer;
+	struct endpoint want_local, want_peer, local, peer;
 	struct conn *r;
 	size_t i;
 
@@ -153,9 +158,16 @@ row_of_ends(struct keepalive *k, const char *local_ip, int local_port,
 		r = &k->rows[i];
 		if (!r->known)	/* not connected yet when opened */
 			r->known = socket_ends(r->fd, &r->local, &r->peer) == 0;
-		if (r->known && endpoint_eq(&r->local, &want_local) &&
-		    endpoint_eq(&r->peer, &want_peer))
-			return r;
+		if (!r->known || !endpoint_eq(&r->local, &want_local) ||
+		    !endpoint_eq(&r->peer, &want_peer))
+			continue;
+		if (socket_ends(r->fd, &local, &peer) != 0 ||
+		    !endpoint_eq(&local, &want_local) ||
+		    !endpoint_eq(&peer, &want_peer)) {
+			r->known = 0;	/* not that connection any more */
+			continue;
+		}
+		return r;
 	}
 	return NULL;
 }
