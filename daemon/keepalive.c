@@ -5,7 +5,8 @@
  * A connection is known by both its ends (address and port): libcurl's
  * callbacks name it so, and on Linux two connections to different
  * servers may share a local port.  A socket's ends are read once it is
- * connected, the first time a callback looks for it.  What a connection
+ * connected, the first time a callback looks for it, and again when
+ * they match, before the row is trusted.  What a connection
  * is (HTTP/1 or not) is learnt from its responses' status lines, as
  * they arrive, so it is known before libcurl can hand the connection
  * to the next transfer, whenever that happens.
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "keepalive.h"
+#include "netguard.h"
 
 #define KEEPALIVE_ROWS_MIN	16
 
@@ -84,23 +86,18 @@ static int
 endpoint_of_text(const char *ip, int port, struct endpoint *e)
 {
 	char buf[INET6_ADDRSTRLEN];
+	struct sockaddr_storage ss;
 	size_t len = strcspn(ip, "%");
 
-	memset(e, 0, sizeof(*e));
-	e->port = port;
 	if (len >= sizeof(buf))
 		return -1;
 	memcpy(buf, ip, len);
 	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, e->addr) == 1) {
-		e->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, e->addr) == 1) {
-		e->family = AF_INET6;
-		return 0;
-	}
-	return -1;
+	if (netguard_parse_ip(buf, &ss) != 0 ||
+	    endpoint_of_sockaddr(&ss, e) != 0)
+		return -1;
+	e->port = port;
+	return 0;
 }
 
 /* Both ends of the connection on fd; 0, or -1 when it has none. */

@@ -87,6 +87,32 @@ request(struct keepalive *k, int fd)
 	    port(fd, 1), 0);
 }
 
+/* A new connection through the table, its first request made. */
+static void
+opened(struct keepalive *k, int *c, int *s)
+{
+	CHECK_INT(tcp_pair(c, s), 0);
+	CHECK_INT(keepalive_opened(k, *c), 0);
+	CHECK_INT(request(k, *c), KEEPALIVE_CLEAN);
+}
+
+/* libcurl closes the connection; the server's end goes too. */
+static void
+dropped(struct keepalive *k, int c, int s)
+{
+	keepalive_closed(k, c);
+	close(c);
+	close(s);
+}
+
+/* The server writes text, and it reaches the client's end. */
+static void
+server_writes(int s, const char *text)
+{
+	CHECK_INT(write(s, text, strlen(text)), (long long)strlen(text));
+	usleep(SETTLE_US);
+}
+
 int
 main(void)
 {
@@ -110,33 +136,23 @@ main(void)
 	 */
 	CHECK_INT(tcp_pair(&c, &s), 0);
 	CHECK_INT(keepalive_opened(k, c), 0);
-	CHECK_INT(write(s, "early", 5), 5);
-	usleep(SETTLE_US);
+	server_writes(s, "early");
 	CHECK_INT(request(k, c), KEEPALIVE_CLEAN);
 	CHECK(!is_shut(c));
 	http1(k, c);
 	CHECK_INT(request(k, c), KEEPALIVE_SURPLUS);
 	CHECK(is_shut(c));
-	keepalive_closed(k, c);
-	close(c);
-	close(s);
+	dropped(k, c, s);
 
 	/* Reused but never HTTP/1 (HTTP/2: frames wait by design). */
-	CHECK_INT(tcp_pair(&c, &s), 0);
-	CHECK_INT(keepalive_opened(k, c), 0);
-	CHECK_INT(request(k, c), KEEPALIVE_CLEAN);
-	CHECK_INT(write(s, "frame", 5), 5);
-	usleep(SETTLE_US);
+	opened(k, &c, &s);
+	server_writes(s, "frame");
 	CHECK_INT(request(k, c), KEEPALIVE_CLEAN);
 	CHECK(!is_shut(c));
-	keepalive_closed(k, c);
-	close(c);
-	close(s);
+	dropped(k, c, s);
 
 	/* Reused and clean: left as it is, every time. */
-	CHECK_INT(tcp_pair(&c2, &s2), 0);
-	CHECK_INT(keepalive_opened(k, c2), 0);
-	CHECK_INT(request(k, c2), KEEPALIVE_CLEAN);
+	opened(k, &c2, &s2);
 	http1(k, c2);
 	CHECK_INT(request(k, c2), KEEPALIVE_CLEAN);
 	CHECK_INT(request(k, c2), KEEPALIVE_CLEAN);
@@ -150,12 +166,9 @@ main(void)
 	close(c2);
 
 	/* Other ports or another address: someone else's connection. */
-	CHECK_INT(tcp_pair(&c3, &s3), 0);
-	CHECK_INT(keepalive_opened(k, c3), 0);
-	CHECK_INT(request(k, c3), KEEPALIVE_CLEAN);
+	opened(k, &c3, &s3);
 	http1(k, c3);
-	CHECK_INT(write(s3, "junk", 4), 4);
-	usleep(SETTLE_US);
+	server_writes(s3, "junk");
 	CHECK_INT(keepalive_check(k, "127.0.0.1", port(c3, 0) + 1,
 	    "127.0.0.1", port(c3, 1), 0), KEEPALIVE_CLEAN);
 	CHECK_INT(keepalive_check(k, "127.0.0.1", port(c3, 0), "127.0.0.1",
@@ -181,22 +194,16 @@ main(void)
 
 	/* Many open at once: the table grows, each row is found. */
 	for (i = 0; i < MANY; i++) {
-		CHECK_INT(tcp_pair(&cs[i], &ss[i]), 0);
-		CHECK_INT(keepalive_opened(k, cs[i]), 0);
-		CHECK_INT(request(k, cs[i]), KEEPALIVE_CLEAN);
+		opened(k, &cs[i], &ss[i]);
 		http1(k, cs[i]);
 	}
-	CHECK_INT(write(ss[0], "junk", 4), 4);
-	CHECK_INT(write(ss[MANY - 1], "junk", 4), 4);
-	usleep(SETTLE_US);
+	server_writes(ss[0], "junk");
+	server_writes(ss[MANY - 1], "junk");
 	CHECK_INT(request(k, cs[MANY / 2]), KEEPALIVE_CLEAN);
 	CHECK_INT(request(k, cs[0]), KEEPALIVE_SURPLUS);
 	CHECK_INT(request(k, cs[MANY - 1]), KEEPALIVE_SURPLUS);
-	for (i = 0; i < MANY; i++) {
-		keepalive_closed(k, cs[i]);
-		close(cs[i]);
-		close(ss[i]);
-	}
+	for (i = 0; i < MANY; i++)
+		dropped(k, cs[i], ss[i]);
 	keepalive_free(k);
 	keepalive_free(NULL);
 	return TEST_DONE();
