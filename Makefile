@@ -182,7 +182,6 @@ EVAL_SRC	= tests/evaldata.c tests/evaldata.h
 tests/cluster-eval: tests/cluster-eval.c $(EVAL_SRC) daemon/libdaemon.a common/libcommon.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< tests/evaldata.c daemon/libdaemon.a common/libcommon.a $(ALL_LDFLAGS) $(LIBS)
 
-CORPUS		?= ../shared/corpus
 # How far the clusterer's words can tell stories apart, whatever the
 # method (docs/CLUSTERING.md, "What the words allow").
 tests/cluster-ceiling: tests/cluster-ceiling.c $(EVAL_SRC) daemon/libdaemon.a common/libcommon.a
@@ -192,9 +191,9 @@ tests/cluster-ceiling: tests/cluster-ceiling.c $(EVAL_SRC) daemon/libdaemon.a co
 cluster-eval: tests/cluster-eval
 cluster-ceiling: tests/cluster-ceiling
 	./tests/cluster-ceiling -l en tests/fixtures/xi-zelensky/labels.json
-	./tests/cluster-ceiling $(CORPUS)/clusters/allsides_roundups_2021_lead.tsv
-	./tests/cluster-ceiling -T $(CORPUS)/clusters/allsides_roundups_2021_lead.tsv
-	./tests/cluster-ceiling $(CORPUS)/clusters/uci_news_aggregator_prefix.tsv
+	./tests/cluster-ceiling tests/fixtures/clusters/allsides_roundups_2021_lead.tsv
+	./tests/cluster-ceiling -T tests/fixtures/clusters/allsides_roundups_2021_lead.tsv
+	./tests/cluster-ceiling tests/fixtures/clusters/uci_news_aggregator_prefix.tsv
 # Built and cleaned with the unit tests (make test runs it on xi-zelensky).
 UNIT_BIN	+= tests/cluster-eval tests/cluster-ceiling
 

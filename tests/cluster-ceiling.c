@@ -214,12 +214,15 @@ cosine(const struct vec *a, const struct vec *b)
 	return s;
 }
 
+/* The similarities same-story pairs are counted below. */
+static const double below[] = { 0.05, 0.10, 0.20, 0.30 };
+#define NBELOW	(sizeof(below) / sizeof(below[0]))
+
 /* Items whose nearest other item is a mate, of those that have a mate. */
 static void
 report_nearest(const float *sim, size_t n)
 {
-	static const double below[] = { 0.05, 0.10, 0.20, 0.30 };
-	size_t i, j, k, with = 0, hit = 0, pairs = 0, low[4] = { 0 };
+	size_t i, j, k, with = 0, hit = 0, pairs = 0, low[NBELOW] = { 0 };
 
 	for (i = 0; i < n; i++) {
 		size_t best = i, mates = 0;
@@ -231,7 +234,7 @@ report_nearest(const float *sim, size_t n)
 				mates++;
 				if (j > i) {
 					pairs++;
-					for (k = 0; k < 4; k++)
+					for (k = 0; k < NBELOW; k++)
 						low[k] += sim[i * n + j] <
 						    below[k];
 				}
@@ -247,7 +250,7 @@ report_nearest(const float *sim, size_t n)
 	}
 	printf("nearest item a mate: %.3f (%zu of %zu items with a mate)\n",
 	    with ? (double)hit / (double)with : 0, hit, with);
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < NBELOW; k++)
 		printf("mates below %.2f: %.3f of %zu same-story pairs\n",
 		    below[k], pairs ? (double)low[k] / (double)pairs : 0, pairs);
 }
@@ -395,9 +398,13 @@ main(int argc, char **argv)
 	parse_init();
 	ev_load(argv[optind], &o);
 	n = ev_nitems;
-	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL ||
-	    (sim = malloc((n ? n * n : 1) * sizeof(*sim))) == NULL)
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
 		ev_die("out of memory");
+	if ((sim = malloc((n ? n * n : 1) * sizeof(*sim))) == NULL) {
+		fprintf(stderr, "cluster-ceiling: %zu items: no memory for their "
+		    "%zu x %zu similarity table\n", n, n, n);
+		exit(2);
+	}
 	for (i = 0; i < n; i++)
 		vec_make(&v[i], &ev_items[i]);
 	for (i = 0; i < n; i++)

@@ -4,6 +4,7 @@
  * corpus TSVs), the tuning/test split and the pairwise and B-cubed
  * scores, related pairs left out of both.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,8 +151,11 @@ load_tsv(const char *path)
 	size_t cap = 0, n;
 	int first = 1;
 
-	if (f == NULL)
-		ev_die("cannot open the file");
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", ev_progname, path,
+		    strerror(errno));
+		exit(2);
+	}
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *save = NULL;
 
